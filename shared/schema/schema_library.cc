@@ -168,14 +168,23 @@ absl::StatusOr<const SchemaNode*> SchemaLibrary::CompileNode(const Json& s, cons
     n->delegate = *target;
   }
   if (auto all = s.find("allOf"); all != s.end() && all->is_array()) {
-    // Kubernetes uses allOf only to attach a default/description to a $ref.
-    if (all->size() == 1 && !n->delegate) {
-      auto target = CompileNode((*all)[0], where);
+    // Kubernetes wraps a $ref in a one-element allOf to attach a default;
+    // anything else is a value validation every branch of which must hold.
+    bool ref_wrapper = all->size() == 1 && (*all)[0].is_object() && (*all)[0].contains("$ref") && !n->delegate;
+    for (const auto& branch : *all) {
+      auto target = CompileNode(branch, where);
       if (!target.ok()) return target.status();
-      n->delegate = *target;
-    } else if (!all->empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": allOf with more than one schema is not supported"));
+      if (ref_wrapper) {
+        n->delegate = *target;
+      } else {
+        n->all_of.push_back(*target);
+      }
     }
+  }
+  if (auto negated = s.find("not"); negated != s.end() && negated->is_object()) {
+    auto target = CompileNode(*negated, where);
+    if (!target.ok()) return target.status();
+    n->not_schema = *target;
   }
   if (auto t = s.find("type"); t != s.end()) {
     auto type = ParseType(*t, where);

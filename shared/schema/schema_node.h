@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include <nlohmann/json.hpp>  // defaults and enums are held by value
+
 #include "shared/json/json.h"
 #include "shared/schema/cel/cel.h"
 
@@ -46,6 +48,8 @@ struct SchemaNode {
   const SchemaNode* items = nullptr;
   std::vector<const SchemaNode*> any_of;
   std::vector<const SchemaNode*> one_of;
+  std::vector<const SchemaNode*> all_of;  // value validations (not $ref wrappers)
+  const SchemaNode* not_schema = nullptr;
 
   std::vector<std::string> required;
   std::optional<Json> default_value;

@@ -319,6 +319,15 @@ class Validator {
       for (const auto* b : s.any_of) any = any || passes(b);
       if (!any) Add(FieldError::Kind::kInvalid, path, "must match at least one of the allowed shapes (anyOf)");
     }
+    for (const auto* b : s.all_of) {
+      if (!passes(b)) {
+        Add(FieldError::Kind::kInvalid, path, "must satisfy every constraint of the schema (allOf)");
+        break;
+      }
+    }
+    if (s.not_schema && passes(s.not_schema)) {
+      Add(FieldError::Kind::kInvalid, path, "matches a shape the schema forbids (not)");
+    }
     if (!s.one_of.empty()) {
       int count = 0;
       for (const auto* b : s.one_of) count += passes(b) ? 1 : 0;

@@ -32,6 +32,10 @@ struct Node;
 // several threads at once.
 class Program {
  public:
+  // An empty program, so that Program can sit in aggregates; evaluating it is
+  // an error. Use Compile() to get a real one.
+  Program() = default;
+
   // Parses and checks an expression. Syntax errors, undeclared identifiers,
   // unknown functions, operator misuse between literal types (`1 + 'a'`) and
   // invalid regex literals are reported here with line and column.
@@ -54,8 +58,6 @@ class Program {
   bool uses_old_self() const { return uses_old_self_; }
 
  private:
-  Program() = default;
-
   std::string source_;
   std::shared_ptr<const internal::Node> root_;
   int num_slots_ = 0;  // comprehension variables live in slots by nesting depth

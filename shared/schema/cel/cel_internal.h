@@ -25,7 +25,7 @@ enum class Kind : uint8_t {
   kNull, kBool, kInt, kUint, kDouble, kString, kDuration, kType, kList, kMap,
   kDyn,
 };
-std::string_view KindName(Kind kind);
+const char* KindName(Kind kind);
 
 struct Value;
 
@@ -54,6 +54,9 @@ struct Value {
   template <typename T>
   const T& get() const { return std::get<T>(v); }
 };
+static_assert(std::variant_size_v<decltype(Value::v)> ==
+                  static_cast<size_t>(Kind::kDyn),
+              "Kind must list Value's alternatives in order");
 
 Value Null();
 Value Bool(bool b);
