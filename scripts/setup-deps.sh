@@ -10,7 +10,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libssl-dev openssl
   libyaml-cpp-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libsqlite3-dev
-  etcd-server etcd-client curl
+  etcd-server etcd-client curl python3 python3-yaml
 )
 
 missing=()
