@@ -41,6 +41,11 @@ absl::StatusOr<RenderResult> Render(const model::SemanticRouter& router, const R
   if (GetBool(spec, {"openshift", "routes", "enabled"}, false)) {
     if (input.platform.openshift) {
       objects.push_back(BuildOpenShiftRoute(ctx));
+      std::string termination = GetString(spec, {"openshift", "routes", "tls", "termination"}, "edge");
+      if (termination != "edge") {
+        out.warnings.push_back("spec.openshift.routes.tls.termination is \"" + termination +
+                               "\", but the router serves plain HTTP: only edge termination can work");
+      }
     } else {
       out.warnings.push_back("spec.openshift.routes.enabled is set but the cluster is not OpenShift; no Route");
     }

@@ -289,8 +289,8 @@ absl::StatusOr<const SchemaNode*> SchemaLibrary::CompileNode(const Json& s, cons
         return absl::InvalidArgumentError(
             absl::StrCat(where, ": invalid CEL rule \"", text, "\": ", program.status().message()));
       }
-      CelRule rule{std::move(*program), text, r.value("message", ""), r.value("fieldPath", ""),
-                   text.find("oldSelf") != std::string::npos};
+      bool transition = program->uses_old_self();
+      CelRule rule{std::move(*program), text, r.value("message", ""), r.value("fieldPath", ""), transition};
       n->rules.push_back(std::move(rule));
     }
   }
