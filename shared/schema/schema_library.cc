@@ -273,6 +273,7 @@ absl::StatusOr<const SchemaNode*> SchemaLibrary::CompileNode(const Json& s, cons
     n->pattern_source = p->get<std::string>();
   }
   n->list_type = s.value("x-kubernetes-list-type", "");
+  n->patch_merge_key = s.value("x-kubernetes-patch-merge-key", "");
   if (auto keys = s.find("x-kubernetes-list-map-keys"); keys != s.end() && keys->is_array()) {
     for (const auto& k : *keys) {
       if (k.is_string()) n->list_map_keys.push_back(k.get<std::string>());

@@ -62,6 +62,7 @@ struct SchemaNode {
   std::string format;
   std::string list_type;  // atomic | set | map
   std::vector<std::string> list_map_keys;
+  std::string patch_merge_key;  // x-kubernetes-patch-merge-key (built-in types)
   std::vector<CelRule> rules;
 
   bool HasShape() const {
