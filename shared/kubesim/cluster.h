@@ -9,7 +9,9 @@
 // socket; an idle one is a few tens of KB, so thousands fit in one process.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +41,11 @@ struct ClusterOptions {
   bool hold_readiness = false;
   // Create the namespaces "default", "kube-system" and a default StorageClass.
   bool bootstrap = true;
+  // Where timestamps (creationTimestamp, managedFields, conditions) come
+  // from; null: the system clock. Tests inject a fixed clock.
+  std::function<std::chrono::system_clock::time_point()> clock;
+  // Seeds uids and other generated names, so runs are reproducible.
+  uint64_t seed = 0x5eed;
 };
 
 // Fault injection, all off by default. Evaluated per request, in order.
@@ -67,7 +74,11 @@ class Cluster {
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
-  // Answers one request. For a watch, `sink` receives the events.
+  // Answers one request. For a watch, `sink` receives the events: the
+  // initial ones before Handle returns (buffer them until the response
+  // headers are out), later ones from whichever thread makes a change. A
+  // watch without a sink is answered at once with the events so far in the
+  // body (is_watch false). cancel_watch unregisters without calling Close().
   HandleResult Handle(const ApiRequest& request, std::shared_ptr<WatchSink> sink = nullptr);
 
   // Installs a CustomResourceDefinition (apiextensions.k8s.io/v1 object):
