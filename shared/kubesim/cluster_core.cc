@@ -57,12 +57,6 @@ const StoredObject* ClusterCore::Find(TypeId type, const std::string& ns, const 
   return store.Get(KeyFor(type, ns, name));
 }
 
-std::optional<TypeId> ClusterCore::TypeIdOf(const std::string& group, const std::string& resource) const {
-  auto id = registry.IdOf(group, resource);
-  if (id && registry.IsServed(*id)) return id;
-  return std::nullopt;
-}
-
 bool ClusterCore::NamespaceExists(const std::string& name) const {
   auto id = registry.IdOf("", "namespaces");
   return id && Find(*id, "", name) != nullptr;

@@ -58,9 +58,6 @@ class ClusterCore {
 
   const StoredObject* Find(TypeId type, const std::string& ns, const std::string& name) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  // The served type named by group/resource (nullptr when absent).
-  std::optional<TypeId> TypeIdOf(const std::string& group, const std::string& resource) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   bool NamespaceExists(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   bool NamespaceTerminating(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 

@@ -73,27 +73,6 @@ void Canonicalize(Json& object, bool unstructured) {
   object = std::move(out);
 }
 
-std::vector<std::pair<std::string, std::string>> LabelsOf(const Json& object) {
-  std::vector<std::pair<std::string, std::string>> out;
-  const Json* meta = Meta(object);
-  const Json* labels = meta ? Child(*meta, "labels") : nullptr;
-  if (!labels || !labels->is_object()) return out;
-  for (auto it = labels->begin(); it != labels->end(); ++it) {
-    if (it->is_string()) out.emplace_back(it.key(), it->get<std::string>());
-  }
-  return out;
-}
-
-bool HasOwnerReference(const Json& object, const std::string& uid) {
-  const Json* meta = Meta(object);
-  const Json* refs = meta ? Child(*meta, "ownerReferences") : nullptr;
-  if (!refs || !refs->is_array()) return false;
-  for (const auto& ref : *refs) {
-    if (ChildString(ref, "uid") == uid) return true;
-  }
-  return false;
-}
-
 std::vector<std::string> FinalizersOf(const Json& object) {
   std::vector<std::string> out;
   const Json* meta = Meta(object);

@@ -24,12 +24,6 @@ uint64_t SplitMix64(uint64_t& state);
 //  - unstructured (custom) objects: every key sorted.
 void Canonicalize(Json& object, bool unstructured);
 
-// Labels of an object as a flat list (empty when absent or malformed).
-std::vector<std::pair<std::string, std::string>> LabelsOf(const Json& object);
-
-// metadata.ownerReferences entries naming `uid`.
-bool HasOwnerReference(const Json& object, const std::string& uid);
-
 // The finalizers list (strings only).
 std::vector<std::string> FinalizersOf(const Json& object);
 void SetFinalizers(Json& object, const std::vector<std::string>& finalizers);

@@ -427,11 +427,4 @@ bool FieldSelector::Matches(const Json& object) const {
   return true;
 }
 
-std::string FieldSelector::RequiredValue(const std::string& field) const {
-  for (const auto& t : terms_) {
-    if (t.field == field && !t.negated) return t.value;
-  }
-  return "";
-}
-
 }  // namespace srfleet::kubesim

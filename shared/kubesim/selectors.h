@@ -49,8 +49,6 @@ class FieldSelector {
                                              const std::vector<std::string>& extra_fields = {});
   bool Matches(const Json& object) const;
   bool empty() const { return terms_.empty(); }
-  // The value required for `field` by an equality term, or "".
-  std::string RequiredValue(const std::string& field) const;
 
  private:
   std::vector<Term> terms_;

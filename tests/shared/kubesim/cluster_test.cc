@@ -724,3 +724,38 @@ TEST(ClusterEdgeTest, UnknownFieldsOfBuiltinTypesFollowFieldValidation) {
 
 }  // namespace
 }  // namespace srfleet::kubesim
+
+namespace srfleet::kubesim {
+namespace {
+
+using namespace srfleet::kubesim::testing;
+
+TEST(ClusterEdgeTest, NameRulesPerResource) {
+  Cluster c(TestOptions());
+  auto create = [&](const std::string& path, const std::string& name) {
+    return Call(c, "POST", path, R"({"metadata":{"name":")" + name + R"("},"spec":{"ports":[{"port":80}]}})").status;
+  };
+  const std::string cm = "/api/v1/namespaces/default/configmaps";
+  const std::string svc = "/api/v1/namespaces/default/services";
+  EXPECT_EQ(create(cm, "a.b-c.d"), 201);   // RFC 1123 subdomain
+  EXPECT_EQ(create(cm, "a..b"), 422);
+  EXPECT_EQ(create(cm, "-a"), 422);
+  EXPECT_EQ(create(cm, "A"), 422);
+  EXPECT_EQ(create(cm, std::string(253, 'a')), 201);
+  EXPECT_EQ(create(cm, std::string(254, 'a')), 422);
+  EXPECT_EQ(create(svc, "a1"), 201);       // RFC 1035 label
+  EXPECT_EQ(create(svc, "1a"), 422);
+  EXPECT_EQ(create(svc, "a.b"), 422);
+  EXPECT_EQ(create("/api/v1/namespaces", "ns-1"), 201);  // RFC 1123 label
+  EXPECT_EQ(create("/api/v1/namespaces", "ns-"), 422);
+  EXPECT_EQ(create("/api/v1/namespaces", std::string(64, 'n')), 422);
+  auto r = Call(c, "POST", cm, R"({"metadata":{"name":"lbl","labels":{"bad key":"v","ok":"bad value"}}})");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(BodyOf(r)["details"]["causes"].size(), 2u);
+  r = Call(c, "POST", cm, R"({"metadata":{"name":"keys"},"data":{"a/b":"x"}})");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(BodyOf(r)["details"]["causes"][0]["field"], "data[a/b]");
+}
+
+}  // namespace
+}  // namespace srfleet::kubesim
