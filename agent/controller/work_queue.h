@@ -33,7 +33,8 @@ class WorkQueue {
   void Forget(const std::string& key);          // resets the key's backoff
   int NumRequeues(const std::string& key) const;
 
-  // Blocks until a key is ready or the queue shuts down (nullopt).
+  // Blocks until a key is ready or the queue shuts down (nullopt). Unlike
+  // client-go, keys still queued at shutdown are not handed out.
   std::optional<std::string> Get();
   // Must be called when the worker finished the key Get returned.
   void Done(const std::string& key);
@@ -41,6 +42,11 @@ class WorkQueue {
   void ShutDown();  // wakes every Get
   bool ShuttingDown() const;
   size_t Len() const;  // keys ready to be processed (the depth metric)
+  size_t NumWaiting() const;  // keys scheduled by AddAfter/AddRateLimited, not yet due
+
+  // The per-key backoff after `failures` earlier failures: base * 2^failures,
+  // capped at max (the bucket's share comes on top in AddRateLimited).
+  static absl::Duration ItemBackoff(const WorkQueueOptions& options, int failures);
 
  private:
   struct State;

@@ -17,6 +17,9 @@ struct ApiRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
   std::string user_agent;  // kept for request counters/logs
+  // The path prefix the transport stripped ("/clusters/a"; "" at the root),
+  // for links the server hands out (OpenAPI serverRelativeURL).
+  std::string mount_prefix;
 
   // Returns the header value or "" (names compared case-insensitively).
   std::string Header(const std::string& name) const;

@@ -10,9 +10,11 @@
 #include "shared/kubesim/handlers.h"
 #include "shared/kubesim/json_access.h"
 #include "shared/kubesim/object_meta.h"
+#include "shared/kubesim/openapi_documents.h"
 #include "shared/kubesim/reconciler.h"
 #include "shared/kubesim/request_router.h"
 #include "shared/kubesim/status_errors.h"
+#include "shared/kubesim/table_response.h"
 #include "shared/kubesim/write_pipeline.h"
 #include "shared/model/crd_schema.h"
 
@@ -125,6 +127,13 @@ absl::StatusOr<HandleResult> HandleResource(ClusterCore& core, const std::shared
   ++core.counters.by_verb[ctx.verb];
   ++core.counters.by_verb_resource[ctx.verb + " " + resource];
 
+  // kubectl get asks for meta.k8s.io Tables (server-side printing).
+  if (ctx.verb == "get" || ctx.verb == "list" || ctx.verb == "watch") {
+    auto table = NegotiateTable(request, info);
+    if (!table.ok()) return table.status();
+    if (*table) return HandleAsTable(core, self, std::move(ctx), **table);
+  }
+
   if (ctx.verb == "get") return HandleGet(core, ctx);
   if (ctx.verb == "list") return HandleList(core, ctx);
   if (ctx.verb == "watch") return HandleWatch(core, self, ctx);
@@ -158,6 +167,9 @@ HandleResult Dispatch(ClusterCore& core, const std::shared_ptr<ClusterCore>& sel
       auto doc = ResourceListDocument(core.registry, info.group, info.version);
       return doc ? DocumentResult(*doc) : PageNotFound();
     }
+    case RequestInfo::Kind::kOpenApiV3:
+      return Result(ServeOpenApiV3(core.registry, request, info.openapi_path, info.Query("hash"),
+                                   core.options.kubernetes_version, core.NowTime()));
     case RequestInfo::Kind::kResource: {
       auto result = HandleResource(core, self, request, info, std::move(sink));
       if (!result.ok()) return Result(ErrorResponse(result.status()));

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
 namespace srfleet::kubesim {
@@ -83,6 +84,9 @@ RequestInfo ParseTarget(const std::string& target) {
     info.kind = RequestInfo::Kind::kVersion;
   } else if (parts.size() == 1 && (parts[0] == "healthz" || parts[0] == "livez" || parts[0] == "readyz")) {
     info.kind = RequestInfo::Kind::kHealth;
+  } else if (parts.size() >= 2 && parts[0] == "openapi" && parts[1] == "v3") {
+    info.kind = RequestInfo::Kind::kOpenApiV3;
+    info.openapi_path = absl::StrJoin(parts.begin() + 2, parts.end(), "/");
   } else if (!parts.empty() && parts[0] == "api") {
     if (parts.size() == 1) {
       info.kind = RequestInfo::Kind::kCoreVersions;

@@ -20,6 +20,7 @@ struct RequestInfo {
     kGroup,           // /apis/<group>
     kResourceList,    // /api/v1, /apis/<group>/<version>
     kResource,        // a resource request
+    kOpenApiV3,       // /openapi/v3 (index) and /openapi/v3/<gv path>
   };
   Kind kind = Kind::kNotFound;
   std::string group;
@@ -29,6 +30,7 @@ struct RequestInfo {
   std::string ns;
   std::string name;
   bool legacy_watch_path = false;  // /api/v1/watch/...
+  std::string openapi_path;        // kOpenApiV3: "" (index), "api/v1", "apis/apps/v1"
   std::map<std::string, std::string> query;
 
   std::string Query(const std::string& key) const;

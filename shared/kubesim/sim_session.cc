@@ -199,6 +199,7 @@ class Session final : public SessionBase {
     if (!route) return WriteResponse(PageNotFoundResponse());
     cluster_ = route->cluster;
     api.target = std::move(route->target);
+    api.mount_prefix = std::move(route->prefix);
     api_request_ = std::move(api);
     int latency_ms = cluster_->faults().added_latency_ms;
     if (latency_ms <= 0) return Execute();

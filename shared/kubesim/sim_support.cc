@@ -45,7 +45,7 @@ std::optional<MountTable::Route> MountTable::Resolve(const std::string& target) 
     }
     std::string rest = target.substr(prefix.size());
     if (rest.empty() || rest.front() == '?') rest.insert(rest.begin(), '/');
-    return Route{cluster, std::move(rest)};
+    return Route{cluster, std::move(rest), prefix};
   }
   return std::nullopt;
 }

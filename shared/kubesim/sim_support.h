@@ -40,6 +40,7 @@ class MountTable {
   struct Route {
     Cluster* cluster = nullptr;
     std::string target;  // the request target with the prefix stripped
+    std::string prefix;  // the prefix that matched ("" for the root)
   };
   void Mount(const std::string& prefix, Cluster* cluster);  // nullptr unmounts
   std::optional<Route> Resolve(const std::string& target) const;

@@ -10,6 +10,27 @@
 #include "shared/kubesim/write_pipeline.h"
 
 namespace srfleet::kubesim {
+namespace {
+
+// POST and PUT decode the body first, and the real handler wraps a strict
+// decoding failure (fieldValidation=Strict) in transformDecodeError's words:
+// `SemanticRouter in version "v1alpha1" cannot be handled as a
+// SemanticRouter: strict decoding error: unknown field "spec.x"`. PATCH
+// reports the bare strict error, so the pipeline produces that one.
+absl::Status WithDecodeContext(const absl::Status& status, const RequestContext& ctx, const Json& body) {
+  WireError e = ToWireError(status);
+  const std::string message = ChildString(e.body, "message");
+  if (e.code != 400 || message.rfind("strict decoding error:", 0) != 0) return status;
+  std::string kind = ChildString(body, "kind");
+  std::string api_version = ChildString(body, "apiVersion");
+  // A body without type meta is decoded as the endpoint's kind and version.
+  std::string version = api_version.empty() ? ctx.version : api_version.substr(api_version.find('/') + 1);
+  if (kind.empty()) kind = ctx.type->kind;
+  return BadRequestError(kind + " in version " + GoQuote(version) + " cannot be handled as a " + ctx.type->kind +
+                         ": " + message);
+}
+
+}  // namespace
 
 absl::StatusOr<HandleResult> HandleCreate(ClusterCore& core, const RequestContext& ctx) {
   if (!ctx.info.name.empty() || !ctx.info.subresource.empty()) return MethodNotAllowedError();
@@ -17,8 +38,9 @@ absl::StatusOr<HandleResult> HandleCreate(ClusterCore& core, const RequestContex
   auto body = ParseObjectBody(*ctx.request);
   if (!body.ok()) return body.status();
   if (auto st = CheckTypeMeta(ctx, *body); !st.ok()) return st;
+  Json type_meta{{"apiVersion", ChildString(*body, "apiVersion")}, {"kind", ChildString(*body, "kind")}};
   auto w = CreateObject(core, SpecFor(ctx), std::move(*body));
-  if (!w.ok()) return w.status();
+  if (!w.ok()) return WithDecodeContext(w.status(), ctx, type_meta);
   Settle(core);
   return Respond(201, ctx, *w);
 }
@@ -36,8 +58,9 @@ absl::StatusOr<HandleResult> HandleUpdate(ClusterCore& core, const RequestContex
                         {{FieldProblem::Type::kInvalid, "metadata.resourceVersion", "0x0",
                           "must be specified for an update"}});
   }
+  Json type_meta{{"apiVersion", ChildString(*body, "apiVersion")}, {"kind", ChildString(*body, "kind")}};
   auto w = UpdateObject(core, SpecFor(ctx), *live, std::move(*body));
-  if (!w.ok()) return w.status();
+  if (!w.ok()) return WithDecodeContext(w.status(), ctx, type_meta);
   Settle(core);
   return Respond(200, ctx, *w);
 }

@@ -218,7 +218,9 @@ TEST_F(ApplyTest, UnknownFieldsRefusedOnApplyAndPerFieldValidation) {
 
   r = Call(c_, "POST", std::string(kSr) + "?fieldValidation=Strict", unknown, "application/yaml");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(BodyOf(r)["message"], "strict decoding error: unknown field \"spec.bogus\"");
+  EXPECT_EQ(BodyOf(r)["message"],
+            "SemanticRouter in version \"v1alpha1\" cannot be handled as a SemanticRouter: strict decoding error: "
+            "unknown field \"spec.bogus\"");
 
   r = Call(c_, "POST", kSr, unknown, "application/yaml");  // default: Warn
   ASSERT_EQ(r.status, 201) << r.body;

@@ -714,7 +714,9 @@ TEST(ClusterEdgeTest, UnknownFieldsOfBuiltinTypesFollowFieldValidation) {
   EXPECT_FALSE(obj["metadata"].contains("foo"));
   r = Call(c, "POST", cm + "?fieldValidation=Strict", R"({"metadata":{"name":"b"},"spec":{}})");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(BodyOf(r)["message"], "strict decoding error: unknown field \"spec\"");
+  EXPECT_EQ(BodyOf(r)["message"],
+            "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: unknown field "
+            "\"spec\"");
   r = Call(c, "PATCH", cm + "/c?fieldManager=m", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nspec: {}\n",
            "application/apply-patch+yaml");
   EXPECT_EQ(r.status, 400);
