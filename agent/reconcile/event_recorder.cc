@@ -34,13 +34,75 @@ std::string FormatKubeTime(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:
 EventRecorder::EventRecorder(kube::KubeClient& client, EventRecorderOptions options)
     : client_(client), options_(std::move(options)) {
   if (options_.instance.empty()) options_.instance = HostName();
+  thread_ = std::thread([this] { Run(); });
 }
+
+EventRecorder::~EventRecorder() { Stop(); }
 
 absl::Time EventRecorder::Now() const { return options_.clock ? options_.clock() : absl::Now(); }
 
 void EventRecorder::Record(const Json& involved, const std::string& type, const std::string& reason,
                            const std::string& message) {
-  const absl::Time now = Now();
+  // Only what identifies the object is kept while queued, not all of it.
+  Json identity = {{"apiVersion", StringField(involved, {"apiVersion"})},
+                   {"kind", KindOf(involved)},
+                   {"metadata", {{"name", NameOf(involved)}, {"namespace", NamespaceOf(involved)}, {"uid", UidOf(involved)}}}};
+  Pending p{std::move(identity), type, reason, message, Now()};
+  absl::MutexLock lock(&mu_);
+  if (stopping_ || queue_.size() >= options_.max_queued) {
+    ++stats_.dropped;
+    return;
+  }
+  queue_.push_back(std::move(p));
+}
+
+void EventRecorder::Run() {
+  while (true) {
+    Pending p;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
+      mu_.Await(absl::Condition(&ready));
+      if (queue_.empty() || (stopping_ && absl::Now() > drain_deadline_)) {
+        stats_.dropped += static_cast<int64_t>(queue_.size());
+        queue_.clear();
+        return;
+      }
+      p = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+    }
+    Process(p);
+    absl::MutexLock lock(&mu_);
+    busy_ = false;
+  }
+}
+
+void EventRecorder::Stop(absl::Duration drain) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      // already stopping: just wait below
+    } else {
+      stopping_ = true;
+      drain_deadline_ = absl::Now() + drain;
+    }
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void EventRecorder::Flush() const {
+  absl::MutexLock lock(&mu_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return (queue_.empty() && !busy_) || stopping_; };
+  mu_.Await(absl::Condition(&idle));
+}
+
+void EventRecorder::Process(const Pending& pending) {
+  const Json& involved = pending.involved;
+  const std::string& type = pending.type;
+  const std::string& reason = pending.reason;
+  const std::string& message = pending.message;
+  const absl::Time now = pending.at;
   const std::string key = absl::StrCat(UidOf(involved), "\x1f", type, "\x1f", reason, "\x1f", message);
   std::string ns, name;
   int64_t count = 0;

@@ -4,11 +4,17 @@
 // lastTimestamp of the existing Event instead of creating new ones, and that
 // patch is itself rate-limited per Event: a backend that stays unresolved
 // does not write an Event per reconcile pass.
+//
+// Writes happen on the recorder's own thread, from a bounded queue (as
+// client-go's broadcaster does): a reconcile never waits for an Event, and a
+// burst beyond the queue is dropped and counted rather than slowing the agent.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -26,29 +32,44 @@ struct EventRecorderOptions {
   // carried into the next patch.
   absl::Duration min_patch_interval = absl::Minutes(1);
   std::function<absl::Time()> clock;  // null: absl::Now
+  size_t max_queued = 5000;           // beyond this, new Events are dropped
 };
 
 class EventRecorder {
  public:
   EventRecorder(kube::KubeClient& client, EventRecorderOptions options = {});
-  virtual ~EventRecorder() = default;
+  virtual ~EventRecorder();  // Stop()
   EventRecorder(const EventRecorder&) = delete;
   EventRecorder& operator=(const EventRecorder&) = delete;
 
   // `involved` is the SemanticRouter (apiVersion, kind, metadata). `type` is
   // "Normal" or "Warning"; `reason` CamelCase. Failures to write are logged,
   // never returned: an Event is not worth failing a reconcile for.
+  // Returns at once; the write happens on the recorder's thread.
   virtual void Record(const Json& involved, const std::string& type, const std::string& reason,
                       const std::string& message);
   // Drops the aggregation state of a deleted object.
   void Forget(const std::string& involved_uid);
+  // Writes what is queued (for at most `drain`), then stops the thread;
+  // later Records are dropped. Idempotent.
+  void Stop(absl::Duration drain = absl::Seconds(1));
 
   struct Stats {
-    int64_t created = 0, patched = 0, suppressed = 0, failed = 0;
+    int64_t created = 0, patched = 0, suppressed = 0, failed = 0, dropped = 0;
   };
   Stats stats() const;
+  // Blocks until the queue is empty (tests).
+  void Flush() const;
 
  private:
+  struct Pending {
+    Json involved;  // apiVersion, kind, metadata {name, namespace, uid}
+    std::string type, reason, message;
+    absl::Time at;
+  };
+  void Run();
+  void Process(const Pending& p);
+
   struct Series {
     std::string ns, name;  // the Event object
     int64_t count = 1;          // as last written
@@ -67,6 +88,11 @@ class EventRecorder {
   Stats stats_ ABSL_GUARDED_BY(mu_);
   int64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
   int calls_since_sweep_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;  // the thread is writing one
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time drain_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  std::thread thread_;
 };
 
 // RFC 3339 with seconds, UTC: "2024-05-01T12:00:00Z".

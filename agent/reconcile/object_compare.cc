@@ -86,7 +86,7 @@ bool JsonEquivalent(const Json& a, const Json& b) {
 }
 
 std::string StableHash(const Json& object) {
-  const std::string text = object.dump();
+  const std::string text = object.dump(-1, ' ', false, Json::error_handler_t::replace);
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : text) {
     h ^= c;

@@ -61,7 +61,7 @@ struct RouterAgent::State {
         options(std::move(o)),
         queue(options.queue),
         detector(c, PlatformDetectorOptions{options.platform_interval}),
-        events(c, options.events) {}
+        events(options.events_client ? *options.events_client : c, options.events) {}
 
   // Which namespace an informer of `info` lists ("" = all / cluster-scoped).
   std::string NamespaceFor(const KindInfo& info) const { return info.namespaced ? options.watch_namespace : ""; }
@@ -230,6 +230,7 @@ void RouterAgent::Stop() {
   }
   s.controller->Stop();
   s.detector.Stop();
+  s.events.Stop();  // writes what is queued, briefly
   for (auto& [kind, informer] : informers) informer->Stop();
 }
 

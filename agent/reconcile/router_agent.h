@@ -34,6 +34,10 @@ struct RouterAgentOptions {
   // set per informer).
   InformerOptions informer;
   ReconcileObserver* observer = nullptr;  // metrics; may be null
+  // Events go through their own client when set (its own rate limiter, as
+  // client-go's event broadcaster has), so a burst of Events never eats the
+  // reconcile budget. Null: the agent's client.
+  kube::KubeClient* events_client = nullptr;
 };
 
 class RouterAgent {

@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/backends/backend_resolver.h"
+#include "agent/reconcile/apply_plan.h"
 #include "agent/reconcile/json_fields.h"
-#include "agent/reconcile/object_compare.h"
 #include "agent/reconcile/owner_refs.h"
 #include "agent/reconcile/resource_kinds.h"
 #include "agent/reconcile/secret_values.h"
@@ -24,19 +24,6 @@ bool HasFinalizer(const Json& object, const std::string& finalizer) {
     if (f.is_string() && f.get<std::string>() == finalizer) return true;
   }
   return false;
-}
-
-// The controller ownerReference of `object`, if any, as "Kind/name" and uid.
-std::optional<std::pair<std::string, std::string>> ControllerOf(const Json& object) {
-  const Json* refs = FindField(object, {"metadata", "ownerReferences"});
-  if (!refs || !refs->is_array()) return std::nullopt;
-  for (const auto& r : *refs) {
-    if (BoolField(r, {"controller"}, false)) {
-      return std::make_pair(absl::StrCat(StringField(r, {"kind"}), "/", StringField(r, {"name"})),
-                            StringField(r, {"uid"}));
-    }
-  }
-  return std::nullopt;
 }
 
 std::string ErrorText(const absl::Status& s) { return std::string(s.message()); }
@@ -69,11 +56,30 @@ std::optional<Json> RouterReconciler::Live(const std::string& kind, const std::s
   return recent_.Live(kind, cache.get(), ns, name);
 }
 
-void RouterReconciler::Forget(const std::string& key) {
-  recent_.ForgetRouter(key);
+bool RouterReconciler::NoteWarningsChanged(const std::string& key, const std::vector<std::string>& warnings) {
+  const std::string joined = absl::StrJoin(warnings, "\n");
+  absl::MutexLock lock(&mu_);
+  auto it = warnings_.find(key);
+  if (it == warnings_.end()) {
+    if (joined.empty()) return false;
+    warnings_[key] = joined;
+    return true;
+  }
+  if (it->second == joined) return false;
+  if (joined.empty()) {
+    warnings_.erase(it);
+    return false;
+  }
+  it->second = joined;
+  return true;
+}
+
+void RouterReconciler::Forget(const std::string& key, bool keep_recent_writes) {
+  if (!keep_recent_writes) recent_.ForgetRouter(key);
   std::string uid;
   {
     absl::MutexLock lock(&mu_);
+    warnings_.erase(key);
     auto it = uids_.find(key);
     if (it == uids_.end()) return;
     uid = it->second;
@@ -83,6 +89,17 @@ void RouterReconciler::Forget(const std::string& key) {
 }
 
 absl::StatusOr<ReconcileResult> RouterReconciler::Reconcile(const std::string& key) {
+  // Objects come from other writers; a JSON surprise (a type error deep in a
+  // live object) must fail this key's pass, not the worker.
+  try {
+    return ReconcileOnce(key);
+  } catch (const std::exception& e) {
+    spdlog::error("msg=\"reconcile threw\" router={} error=\"{}\"", key, e.what());
+    return absl::InternalError(absl::StrCat("reconcile of ", key, " failed: ", e.what()));
+  }
+}
+
+absl::StatusOr<ReconcileResult> RouterReconciler::ReconcileOnce(const std::string& key) {
   const size_t slash = key.find('/');
   if (slash == std::string::npos) return absl::InvalidArgumentError(absl::StrCat("bad key \"", key, "\""));
   const std::string ns = key.substr(0, slash), name = key.substr(slash + 1);
@@ -93,7 +110,9 @@ absl::StatusOr<ReconcileResult> RouterReconciler::Reconcile(const std::string& k
   }
   std::optional<Json> live = Live(kRouterKind, ns, name);
   if (!live) {
-    Forget(key);  // deleted: nothing of ours is left to do (the GC has the rest)
+    // Deleted: nothing of ours is left to do (the GC has the rest). Recent
+    // write entries stay until they expire: the cache may still lag.
+    Forget(key, /*keep_recent_writes=*/true);
     return ReconcileResult{};
   }
   {
@@ -162,8 +181,7 @@ absl::StatusOr<ReconcileResult> RouterReconciler::Reconcile(const std::string& k
   }
   pass.desired = *std::move(desired);
 
-  ApplyObjects(pass);
-  PruneObjects(pass);
+  ApplyAndPrune(pass);
   CheckGateway(pass);
 
   // Status.
@@ -199,6 +217,19 @@ absl::StatusOr<ReconcileResult> RouterReconciler::Reconcile(const std::string& k
   for (const auto& p : secrets.problems) events_.Record(*live, "Warning", "SecretNotFound", p);
   if (pass.gateway_mode && !pass.gateway_ready) {
     events_.Record(*live, "Warning", pass.gateway_reason, pass.gateway_message);
+  }
+  // What the renderer wants a person to know (e.g. a Route asked for on a
+  // cluster that is not OpenShift): one Event each time the set changes, not
+  // one per pass.
+  std::vector<std::string> notes;
+  for (const auto& w : pass.desired.warnings) {
+    // Missing Secret values are reported as SecretNotFound already.
+    if (w.rfind("Secret ", 0) == 0 && w.find("is not resolved here") != std::string::npos) continue;
+    notes.push_back(w);
+  }
+  for (const auto& u : pass.desired.unserved) notes.push_back(u + "; not created");
+  if (NoteWarningsChanged(key, notes)) {
+    for (const auto& w : notes) events_.Record(*live, "Warning", "RenderWarning", w);
   }
 
   if (pass.api_error) {
@@ -247,8 +278,10 @@ absl::StatusOr<ReconcileResult> RouterReconciler::Finalize(const std::string& ke
         continue;
       }
       recent_.RecordDelete(key, info->kind, obj);
-      spdlog::info("msg=\"deleted owned object\" router={} kind={} name={} why=finalizer", key, info->kind,
-                   NameOf(obj));
+      if (deleted.ok()) {
+        spdlog::info("msg=\"deleted owned object\" router={} kind={} name={} why=finalizer", key, info->kind,
+                     NameOf(obj));
+      }
     }
   }
   if (!failures.empty()) return absl::UnavailableError(absl::StrJoin(failures, "; "));
@@ -264,34 +297,49 @@ absl::StatusOr<ReconcileResult> RouterReconciler::Finalize(const std::string& ke
   absl::StatusOr<Json> patched = client_.MergePatch(ref, patch);
   if (!patched.ok() && !kube::IsNotFound(patched.status())) return patched.status();
   spdlog::info("msg=\"finalized\" router={}", key);
-  Forget(key);
+  // Until the cache sees the router go, the next pass must not finalize it
+  // again: remember the delete (the overlay entries expire on their own).
+  recent_.RecordDelete(key, kRouterKind, router);
+  Forget(key, /*keep_recent_writes=*/true);
   return ReconcileResult{};
 }
 
-void RouterReconciler::ApplyObjects(Pass& pass) {
+void RouterReconciler::ApplyAndPrune(Pass& pass) {
+  // Live state of a desired object: the caches (with our recent writes);
+  // they hold only objects labelled as srfleet's, so before creating, GET
+  // whether an unlabelled object of that name exists (only creates pay).
+  LiveLookup live = [&](const std::string& kind, const std::string& name) -> absl::StatusOr<std::optional<Json>> {
+    std::optional<Json> cached = Live(kind, pass.ns, name);
+    if (cached) return cached;
+    absl::StatusOr<Json> existing = client_.Get(FindKind(kind)->ref.WithNamespace(pass.ns).WithName(name));
+    if (existing.ok()) return std::optional<Json>(*std::move(existing));
+    if (kube::IsNotFound(existing.status())) return std::optional<Json>();
+    return existing.status();
+  };
+  std::vector<std::pair<std::string, Json>> owned;
+  for (const KindInfo* info : OwnedKinds()) {
+    std::shared_ptr<const ObjectCache> cache = caches_.Find(info->kind);
+    if (!cache) continue;
+    for (Json& obj : cache->ListOwnedBy(pass.uid)) {
+      if (!recent_.RecentlyDeleted(info->kind, obj)) owned.emplace_back(info->kind, std::move(obj));
+    }
+  }
+  const ApplyPlan plan = PlanApply(pass.desired, pass.ns, pass.uid, live, owned);
+  for (const auto& p : plan.problems) {
+    pass.problems.push_back({"ApplyFailed", p.message});
+    if (p.transient) pass.api_error = true;
+    events_.Record(pass.router, "Warning", "ApplyFailed", p.message);
+  }
+
   kube::ApplyOptions apply;
   apply.field_manager = options_.field_manager;
   apply.force = true;
-  for (const Json& object : pass.desired.objects) {
-    const std::string kind = KindOf(object), name = NameOf(object);
-    const KindInfo* info = FindKind(kind);
-    const std::string where = absl::StrCat(kind, " ", pass.ns, "/", name);
-    std::optional<Json> live = Live(kind, pass.ns, name);
-    if (live) {
-      auto controller = ControllerOf(*live);
-      if (controller && controller->second != pass.uid) {
-        // Never take over what another controller (or another router) owns.
-        const std::string message = absl::StrCat(where, " already exists and is controlled by ", controller->first,
-                                                 "; delete or rename it, or rename this SemanticRouter");
-        pass.problems.push_back({"ApplyFailed", message});
-        events_.Record(pass.router, "Warning", "ApplyFailed", message);
-        continue;
-      }
-      if (IsSubsetOf(object, *live)) continue;  // already as desired: no write
-    }
-    absl::StatusOr<Json> applied = client_.Apply(info->ref.WithNamespace(pass.ns).WithName(name), object, apply);
+  for (const ApplyStep& step : plan.apply) {
+    const std::string kind = KindOf(step.desired), name = NameOf(step.desired);
+    absl::StatusOr<Json> applied =
+        client_.Apply(FindKind(kind)->ref.WithNamespace(pass.ns).WithName(name), step.desired, apply);
     if (!applied.ok()) {
-      const std::string message = absl::StrCat("apply ", where, ": ", ErrorText(applied.status()));
+      const std::string message = absl::StrCat("apply ", kind, " ", pass.ns, "/", name, ": ", ErrorText(applied.status()));
       spdlog::warn("msg=\"apply failed\" router={} kind={} name={} error=\"{}\"", pass.key, kind, name,
                    ErrorText(applied.status()));
       pass.problems.push_back({"ApplyFailed", message});
@@ -300,40 +348,28 @@ void RouterReconciler::ApplyObjects(Pass& pass) {
       continue;
     }
     recent_.RecordWrite(pass.key, kind, *applied);
-    const char* action = live ? "updated" : "created";
+    const char* action = step.live ? "updated" : "created";
     spdlog::info("msg=\"applied\" router={} kind={} name={} action={}", pass.key, kind, name, action);
-    events_.Record(pass.router, "Normal", live ? "Updated" : "Created", absl::StrCat(action, " ", kind, " ", name));
+    events_.Record(pass.router, "Normal", step.live ? "Updated" : "Created", absl::StrCat(action, " ", kind, " ", name));
   }
-}
 
-void RouterReconciler::PruneObjects(Pass& pass) {
-  for (const KindInfo* info : OwnedKinds()) {
-    std::shared_ptr<const ObjectCache> cache = caches_.Find(info->kind);
-    if (!cache) continue;
-    for (const Json& obj : cache->ListOwnedBy(pass.uid)) {
-      const std::string name = NameOf(obj);
-      // Only what this router controls; never what someone else created.
-      if (NamespaceOf(obj) != pass.ns || ControllingRouterUid(obj) != pass.uid) continue;
-      if (pass.desired.Wants(info->kind, name)) continue;
-      if (!StringField(obj, {"metadata", "deletionTimestamp"}).empty()) continue;
-      if (recent_.RecentlyDeleted(info->kind, obj)) continue;
-      kube::DeleteOptions options;
-      options.propagation_policy = "Background";
-      options.precondition_uid = UidOf(obj);
-      absl::StatusOr<Json> deleted = client_.Delete(info->ref.WithNamespace(pass.ns).WithName(name), options);
-      if (!deleted.ok() && !kube::IsNotFound(deleted.status())) {
-        const std::string message =
-            absl::StrCat("delete ", info->kind, " ", pass.ns, "/", name, ": ", ErrorText(deleted.status()));
-        pass.problems.push_back({"DeleteFailed", message});
-        pass.api_error = true;
-        events_.Record(pass.router, "Warning", "DeleteFailed", message);
-        continue;
-      }
-      recent_.RecordDelete(pass.key, info->kind, obj);
-      spdlog::info("msg=\"pruned\" router={} kind={} name={} why=\"no longer desired\"", pass.key, info->kind, name);
-      events_.Record(pass.router, "Normal", "Deleted",
-                     absl::StrCat("deleted ", info->kind, " ", name, " (no longer wanted by the spec)"));
+  for (const auto& [kind, obj] : plan.prune) {
+    const std::string name = NameOf(obj);
+    kube::DeleteOptions options;
+    options.propagation_policy = "Background";
+    options.precondition_uid = UidOf(obj);  // that object, not a successor of the same name
+    absl::StatusOr<Json> deleted = client_.Delete(FindKind(kind)->ref.WithNamespace(pass.ns).WithName(name), options);
+    if (!deleted.ok() && !kube::IsNotFound(deleted.status())) {
+      const std::string message = absl::StrCat("delete ", kind, " ", pass.ns, "/", name, ": ", ErrorText(deleted.status()));
+      pass.problems.push_back({"DeleteFailed", message});
+      pass.api_error = true;
+      events_.Record(pass.router, "Warning", "DeleteFailed", message);
+      continue;
     }
+    recent_.RecordDelete(pass.key, kind, obj);
+    spdlog::info("msg=\"pruned\" router={} kind={} name={} why=\"no longer desired\"", pass.key, kind, name);
+    events_.Record(pass.router, "Normal", "Deleted",
+                   absl::StrCat("deleted ", kind, " ", name, " (no longer wanted by the spec)"));
   }
 }
 

@@ -51,16 +51,21 @@ class RouterReconciler : public Reconciler {
  private:
   struct Pass;
 
+  absl::StatusOr<ReconcileResult> ReconcileOnce(const std::string& key);
   std::optional<Json> Live(const std::string& kind, const std::string& ns, const std::string& name);
   absl::StatusOr<ReconcileResult> Finalize(const std::string& key, const Json& router);
   absl::StatusOr<Json> EnsureFinalizer(const std::string& key, const Json& router);
   absl::Status WriteStatus(const std::string& key, const Json& router, const Json& status);
   absl::StatusOr<ReconcileResult> FailRouter(const std::string& key, const Json& router, const std::string& reason,
                                              const std::string& message);
-  void ApplyObjects(Pass& pass);
-  void PruneObjects(Pass& pass);
+  // Plans (apply_plan.h), then applies what differs and deletes what the
+  // router no longer wants.
+  void ApplyAndPrune(Pass& pass);
   void CheckGateway(Pass& pass);
-  void Forget(const std::string& key);
+  // Drops per-router state (Event aggregation, read-your-writes entries).
+  void Forget(const std::string& key, bool keep_recent_writes = false);
+  // Whether the renderer's warnings for `key` differ from the last pass's.
+  bool NoteWarningsChanged(const std::string& key, const std::vector<std::string>& warnings);
 
   kube::KubeClient& client_;
   const CacheSet& caches_;
@@ -71,6 +76,7 @@ class RouterReconciler : public Reconciler {
   RecentWrites recent_;
   absl::Mutex mu_;
   std::map<std::string, std::string> uids_ ABSL_GUARDED_BY(mu_);  // router key -> uid (to forget Events)
+  std::map<std::string, std::string> warnings_ ABSL_GUARDED_BY(mu_);  // router key -> last warnings
 };
 
 }  // namespace srfleet::agent

@@ -10,7 +10,10 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "absl/synchronization/mutex.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -19,6 +22,7 @@
 #include "agent/reconcile/router_agent.h"
 #include "shared/json/yaml_codec.h"
 #include "shared/kube/kube_client.h"
+#include "shared/kube/list_watcher.h"
 #include "shared/kubesim/cluster.h"
 #include "shared/model/semantic_router.h"
 #include "shared/render/renderer.h"
@@ -289,6 +293,50 @@ class AgentHarness {
   std::unique_ptr<kube::KubeClient> agent_client_;
   std::unique_ptr<kube::KubeClient> test_client_;
   std::unique_ptr<RouterAgent> agent_;
+};
+
+// Every status phase the routers of one namespace go through, as seen by a
+// watch (a transient phase cannot be missed, unlike with polling).
+class PhaseWatcher {
+ public:
+  PhaseWatcher(kube::KubeClient& client, const std::string& ns)
+      : watcher_(client, RoutersRef().WithNamespace(ns), Options()) {
+    thread_ = std::thread([this] {
+      kube::ListWatcher::Handlers h;
+      h.on_snapshot = [this](std::vector<Json> items, const std::string&) {
+        for (const auto& o : items) Record(o);
+      };
+      h.on_event = [this](const kube::WatchEvent& e) { Record(e.object); };
+      (void)watcher_.Run(h, cancel_);
+    });
+  }
+  ~PhaseWatcher() {
+    cancel_.Cancel();
+    thread_.join();
+  }
+  // How many times `name` was seen in `phase` (consecutive duplicates included).
+  int Seen(const std::string& name, const std::string& phase) const {
+    absl::MutexLock lock(&mu_);
+    int n = 0;
+    for (const auto& [who, p] : seen_) n += who == name && p == phase;
+    return n;
+  }
+
+ private:
+  static kube::ListWatcherOptions Options() {
+    kube::ListWatcherOptions o;
+    o.backoff = {absl::Milliseconds(20), absl::Milliseconds(200), 2.0, 0.5};
+    return o;
+  }
+  void Record(const Json& o) {
+    absl::MutexLock lock(&mu_);
+    seen_.emplace_back(NameOf(o), StringField(o, {"status", "phase"}));
+  }
+  kube::ListWatcher watcher_;
+  kube::CancelToken cancel_;
+  mutable absl::Mutex mu_;
+  std::vector<std::pair<std::string, std::string>> seen_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
 };
 
 inline std::string Describe(const std::map<std::string, int64_t>& m) {

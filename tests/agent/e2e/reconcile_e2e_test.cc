@@ -101,6 +101,28 @@ TEST(GatewayModeTest, MissingGatewayIsReportedAndPickedUpWhenCreated) {
   EXPECT_TRUE(h.WaitForPhase("llm", "router-gw", "Running", absl::Seconds(5)));
 }
 
+TEST(GatewayModeTest, GatewayApiRemovedAndReinstalled) {
+  AgentHarness h;
+  ASSERT_TRUE(h.ok());
+  h.CreateNamespace("llm");
+  h.CreateNamespace("gateway-system");
+  h.CreateNamespace("models");
+  h.CreateGateway("gateway-system", "inference-gateway");
+  h.CreateService("models", "vllm-llama");
+  h.StartAgent();
+  h.CreateRouter(AgentHarness::Sample("gateway.yaml"));
+  ASSERT_TRUE(h.WaitForPhase("llm", "router-gw", "Running"));
+  h.cluster().SetDiscovery(false, /*gateway_api=*/false, true);
+  EXPECT_TRUE(WaitFor([&] {
+    return StringField(h.Condition("llm", "router-gw", "GatewayReady"), {"reason"}) == "GatewayAPINotInstalled";
+  }));
+  EXPECT_EQ(h.Phase("llm", "router-gw"), "Degraded");
+  EXPECT_TRUE(h.GetKind("Deployment", "llm", "router-gw"));
+  h.cluster().SetDiscovery(false, /*gateway_api=*/true, true);
+  EXPECT_TRUE(h.WaitForPhase("llm", "router-gw", "Running"));
+  EXPECT_TRUE(h.GetKind("HTTPRoute", "llm", "router-gw"));
+}
+
 TEST(BackendTest, KServeBackendAbsentThenCreatedIsResolvedWithoutTouchingTheCr) {
   AgentHarness h;
   ASSERT_TRUE(h.ok());
@@ -228,7 +250,7 @@ TEST(WritesTest, SteadyStateWritesNothing) {
   absl::SleepFor(absl::Seconds(12));
   EXPECT_EQ(h.cluster().counters().writes(), 0) << Describe(h.Writes());
   // Resync really ran the reconciler during that time.
-  EXPECT_GE(h.agent().stats().reconciles - reconciles_before, 30);
+  EXPECT_GE(h.agent().stats().reconciles - reconciles_before, 15);
 }
 
 TEST(WritesTest, HpaScalingIsLeftAloneButReplicaDriftIsRepairedWithoutHpa) {
@@ -341,6 +363,30 @@ TEST(DeletionTest, DeletingTheCrRemovesWhatItOwnedAndNothingElse) {
   EXPECT_TRUE(h.GetKind("Service", "llm", "vllm-qwen"));
 }
 
+TEST(OwnershipTest, ObjectsTheAgentDidNotCreateAreNeverTakenOver) {
+  AgentHarness h;
+  ASSERT_TRUE(h.ok());
+  h.CreateNamespace("llm");
+  h.CreateService("llm", "vllm-qwen");
+  // A ConfigMap with the name the router's config would get, made by a person.
+  h.Create(kube::ResourceRef::Core("configmaps"), testing::ConfigMap("llm", "simple-config", {{"mine", "yes"}}));
+  h.StartAgent();
+  h.CreateRouter(SimpleRouter());
+  EXPECT_TRUE(WaitFor([&] {
+    return StringField(h.Condition("llm", "simple", "Degraded"), {"reason"}) == "ApplyFailed";
+  }));
+  EXPECT_NE(StringField(h.Condition("llm", "simple", "Degraded"), {"message"}).find("not created by srfleet"),
+            std::string::npos);
+  std::optional<Json> cm = h.GetKind("ConfigMap", "llm", "simple-config");
+  ASSERT_TRUE(cm);
+  EXPECT_EQ(StringField(*cm, {"data", "mine"}), "yes");
+  EXPECT_FALSE(FindField(*cm, {"metadata", "ownerReferences"}));
+  // The rest of the router is deployed; once the person removes theirs, it converges.
+  EXPECT_TRUE(h.GetKind("Deployment", "llm", "simple"));
+  ASSERT_TRUE(h.client().Delete(kube::ResourceRef::Core("configmaps", "llm", "simple-config")).ok());
+  EXPECT_TRUE(h.WaitForPhase("llm", "simple", "Running", absl::Seconds(15)));
+}
+
 TEST(StorageTest, MissingStorageClassSkipsThePvcUntilItExists) {
   AgentHarness h;
   ASSERT_TRUE(h.ok());
@@ -399,6 +445,35 @@ TEST(SecretTest, MissingSecretHoldsTheConfigBackAndIsReported) {
   EXPECT_TRUE(h.WaitForPhase("llm", "router-ha", "Running", absl::Seconds(15)));
   std::optional<Json> config = h.GetKind("Secret", "llm", "router-ha-config");
   ASSERT_TRUE(config);
+}
+
+TEST(NamespaceTest, WatchingOneNamespaceIgnoresTheOthers) {
+  AgentHarness h;
+  ASSERT_TRUE(h.ok());
+  h.CreateNamespace("llm");
+  h.CreateNamespace("team-b");
+  h.CreateNamespace("gateway-system");
+  h.CreateService("llm", "vllm-qwen");
+  RouterAgentOptions options = FastAgentOptions();
+  options.watch_namespace = "llm";
+  h.StartAgent(options);
+  h.CreateRouter(SimpleRouter());
+  Json other = SimpleRouter("elsewhere");
+  other["metadata"]["namespace"] = "team-b";
+  h.CreateRouter(other);
+  // Gateway mode, Gateway and backend in namespaces the agent does not watch:
+  // used as given, marked "not verified".
+  Json gw = AgentHarness::Sample("gateway.yaml");
+  gw["metadata"]["namespace"] = "llm";
+  h.CreateRouter(gw);
+  EXPECT_TRUE(h.WaitForPhase("llm", "simple", "Running"));
+  EXPECT_TRUE(h.WaitForPhase("llm", "router-gw", "Running"));
+  EXPECT_EQ(StringField(h.Condition("llm", "router-gw", "GatewayReady"), {"reason"}), "GatewayNotVerified");
+  std::optional<Json> r = h.Router("llm", "router-gw");
+  EXPECT_NE(StringField((*r)["status"]["backends"][0], {"message"}).find("not verified"), std::string::npos);
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(h.Phase("team-b", "elsewhere"), "");
+  EXPECT_FALSE(h.GetKind("Deployment", "team-b", "elsewhere"));
 }
 
 TEST(EventsTest, RepeatedProblemsAreAggregated) {

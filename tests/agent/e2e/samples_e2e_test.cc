@@ -168,6 +168,18 @@ TEST(PlatformTest, KubernetesGetsNoRouteAndUid1000) {
   EXPECT_EQ(s.container.value("runAsUser", 0), 1000) << s.container.dump();
   std::optional<Json> router = h.Router("llm", "router-ocp");
   EXPECT_FALSE(FindField(*router, {"status", "openshiftFeatures"}));
+  // The person asked for a Route: they are told why there is none, once.
+  absl::SleepFor(absl::Milliseconds(300));
+  absl::StatusOr<kube::ObjectList> events = h.client().List(kube::ResourceRef::Core("events", "llm"));
+  ASSERT_TRUE(events.ok());
+  int warnings = 0;
+  for (const auto& e : events->items) {
+    if (StringField(e, {"reason"}) != "RenderWarning") continue;
+    ++warnings;
+    EXPECT_NE(StringField(e, {"message"}).find("not OpenShift"), std::string::npos);
+    EXPECT_EQ(IntField(e, {"count"}), 1);
+  }
+  EXPECT_EQ(warnings, 1);
 }
 
 }  // namespace
