@@ -5,11 +5,17 @@
 //   BM_IdleMemory       the agent's RSS at idle with M converged routers. The
 //                       simulated API server lives in the same process, so
 //                       its share (Cluster::ApproximateMemoryBytes) is
-//                       reported separately and subtracted.
+//                       reported separately and subtracted (approximate).
+//   BM_IdleMemoryAgentProcess  the same with the srfleet-agent binary as its
+//                       own process: its VmRSS empty and at idle with M routers.
 // Run: ./build/bin/agent_bench [--routers=1000] [--idle-routers=100]
 //      [--qps=1000] [--workers=4]
 // Figures, never pass/fail; `bench_smoke.agent` runs tiny sizes.
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -28,6 +34,8 @@
 #include "shared/kubesim/cluster.h"
 #include "shared/kubesim/sim_server.h"
 #include "spdlog/spdlog.h"
+
+extern char** environ;
 
 namespace {
 
@@ -205,6 +213,66 @@ void BM_IdleMemory(benchmark::State& state) {
   }
 }
 
+// VmRSS of another process, in bytes (0 when unreadable).
+double ProcessRssBytes(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) * 1024;
+  }
+  return 0;
+}
+
+// The srfleet-agent binary as its own process against this process's
+// kubesim: its RSS is the agent's alone.
+void BM_IdleMemoryAgentProcess(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    Sim sim;
+    if (!sim.Start()) {
+      state.SkipWithError("kubesim did not start");
+      return;
+    }
+    char dir_template[] = "/tmp/agent-bench-XXXXXX";
+    const std::string dir = ::mkdtemp(dir_template) ? dir_template : "/tmp";
+    const std::string kubeconfig = dir + "/kubeconfig";
+    {
+      std::ofstream out(kubeconfig);
+      out << sim.server->KubeconfigYaml("", "bench");
+    }
+    std::vector<std::string> args = {SRFLEET_AGENT_BINARY, "--kubeconfig", kubeconfig, "--metrics-bind-address",
+                                     "127.0.0.1:0", "--workers", std::to_string(g_workers), "--log-level", "warn"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, SRFLEET_AGENT_BINARY, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) {
+      state.SkipWithError("cannot start srfleet-agent");
+      return;
+    }
+    absl::SleepFor(absl::Seconds(2));  // started, caches synced, idle
+    const double rss_empty = ProcessRssBytes(pid);
+    sim.CreateRouters(n);
+    const bool converged = sim.WaitConverged(n, absl::Minutes(10));
+    absl::SleepFor(absl::Seconds(12));  // idle: queues drained, read-your-writes entries expired
+    const double rss_idle = ProcessRssBytes(pid);
+    ::kill(pid, SIGTERM);
+    ::waitpid(pid, nullptr, 0);
+    std::remove(kubeconfig.c_str());
+    ::rmdir(dir.c_str());
+    if (!converged) state.SkipWithError("routers did not converge");
+    state.counters["routers"] = n;
+    state.counters["agent_rss_empty_mib"] = rss_empty / (1 << 20);
+    state.counters["agent_rss_idle_mib"] = rss_idle / (1 << 20);
+    state.counters["agent_kib_per_router"] = (rss_idle - rss_empty) / 1024 / n;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -234,6 +302,11 @@ int main(int argc, char** argv) {
       ->Unit(benchmark::kSecond)
       ->UseRealTime();
   benchmark::RegisterBenchmark("BM_IdleMemory", BM_IdleMemory)
+      ->Arg(g_idle_routers)
+      ->Iterations(1)
+      ->Unit(benchmark::kSecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("BM_IdleMemoryAgentProcess", BM_IdleMemoryAgentProcess)
       ->Arg(g_idle_routers)
       ->Iterations(1)
       ->Unit(benchmark::kSecond)

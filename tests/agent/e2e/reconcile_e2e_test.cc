@@ -150,10 +150,14 @@ TEST(BackendTest, KServeBackendAbsentThenCreatedIsResolvedWithoutTouchingTheCr) 
                       absl::Seconds(5)));
   EXPECT_LT(absl::Now() - t0, absl::Seconds(5));
   EXPECT_TRUE(h.WaitForPhase("llm", "router-kserve", "Running", absl::Seconds(5)));
-  router = h.Router("llm", "router-kserve");
+  // The status address (patched in just after the create) wins over the
+  // predictor-Service fallback as soon as it is there.
+  EXPECT_TRUE(WaitFor([&] {
+    router = h.Router("llm", "router-kserve");
+    return router && StringField((*router)["status"]["backends"][0], {"endpoint"}) ==
+                         "mistral-7b-predictor.llm.svc.cluster.local:443";
+  }, absl::Seconds(5)));
   EXPECT_EQ(GenerationOf(*router), generation);
-  EXPECT_EQ(StringField((*router)["status"]["backends"][0], {"endpoint"}),
-            "mistral-7b-predictor.llm.svc.cluster.local:443");
   std::optional<Json> config = h.GetKind("ConfigMap", "llm", "router-kserve-config");
   ASSERT_TRUE(config);
   EXPECT_NE(StringField(*config, {"data", "config.yaml"}).find("mistral-7b-predictor.llm.svc.cluster.local"),
