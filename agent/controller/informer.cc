@@ -83,7 +83,14 @@ struct Informer::State {
     }
   }
 
+  void Trim(Json& object) const {
+    if (!options.drop_managed_fields || !object.is_object()) return;
+    auto meta = object.find("metadata");
+    if (meta != object.end() && meta->is_object()) meta->erase("managedFields");
+  }
+
   void OnSnapshot(std::vector<Json> items) {
+    for (Json& item : items) Trim(item);
     ApplyAndDispatch([&](IndexedStore& s) { return s.Replace(std::move(items)); });
     // Synced only after the handlers saw the initial adds, so that
     // WaitForSync() implies their keys are queued.
@@ -92,7 +99,9 @@ struct Informer::State {
   }
 
   void OnEvent(const kube::WatchEvent& event) {
-    auto object = std::make_shared<const Json>(event.object);
+    Json trimmed = event.object;
+    Trim(trimmed);
+    auto object = std::make_shared<const Json>(std::move(trimmed));
     ApplyAndDispatch([&](IndexedStore& s) {
       std::vector<StoreChange> changes;
       std::optional<StoreChange> change;

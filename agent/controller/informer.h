@@ -29,6 +29,9 @@ struct InformerOptions {
   // Failures that will be retried, and exceptions thrown by handlers (which
   // are caught): for logs. Called on the informer's threads.
   std::function<void(const absl::Status& error)> on_error;
+  // metadata.managedFields is the bulk of most objects and no reader of the
+  // cache needs it: dropping it roughly halves the agent's memory.
+  bool drop_managed_fields = true;
 };
 
 class Informer : public ObjectCache {

@@ -31,7 +31,7 @@ void RecentWrites::RecordWrite(const std::string& router_key, const std::string&
 
 void RecentWrites::SweepLocked() {
   // Entries nobody looks up again would otherwise stay; a sweep every few
-  // hundred writes keeps the map at about what the last TTL wrote.
+  // hundred calls (writes and lookups) keeps the map at what the TTL allows.
   if (++writes_since_sweep_ < 256) return;
   writes_since_sweep_ = 0;
   const absl::Time now = absl::Now();
@@ -62,6 +62,7 @@ std::optional<Json> RecentWrites::Live(const std::string& kind, const ObjectCach
                                        const std::string& name) {
   std::optional<Json> cached = cache ? cache->Get(ns, name) : std::nullopt;
   absl::MutexLock lock(&mu_);
+  SweepLocked();  // reads count too: an idle agent still reconciles on resync
   auto it = entries_.find(Key(kind, ns, name));
   if (it == entries_.end()) return cached;
   Entry& e = it->second;
