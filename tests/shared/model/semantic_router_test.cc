@@ -137,7 +137,9 @@ TEST(UpstreamSamples, EveryOneIsAcceptedUnchangedUnderStrictValidation) {
   for (const auto& f : files) {
     auto parsed = ParseSemanticRouters(testing_support::ReadFile(f));
     EXPECT_TRUE(parsed.ok()) << f.filename() << ":\n" << parsed.status().message();
-    if (parsed.ok()) EXPECT_EQ(parsed->routers.size(), 1u) << f.filename();
+    if (parsed.ok()) {
+      EXPECT_EQ(parsed->routers.size(), 1u) << f.filename();
+    }
   }
 }
 

@@ -113,8 +113,12 @@ spec:
       EXPECT_EQ(e.kind, FieldError::Kind::kUnknownField);
       EXPECT_EQ(e.detail, "field not declared in schema");
     }
-    if (e.path == "spec.replicas") EXPECT_THAT(e.detail, HasSubstr("greater than or equal to 0"));
-    if (e.path == "spec.mode") EXPECT_EQ(e.kind, FieldError::Kind::kNotSupported);
+    if (e.path == "spec.replicas") {
+      EXPECT_THAT(e.detail, HasSubstr("greater than or equal to 0"));
+    }
+    if (e.path == "spec.mode") {
+      EXPECT_EQ(e.kind, FieldError::Kind::kNotSupported);
+    }
   }
 }
 
