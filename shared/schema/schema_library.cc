@@ -8,7 +8,7 @@ namespace srfleet::schema {
 namespace {
 
 constexpr char kComponentPrefix[] = "#/components/schemas/";
-constexpr char kObjectMeta[] = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+constexpr char kRootPath[] = "<root>";
 
 absl::StatusOr<SchemaNode::Type> ParseType(const Json& t, const std::string& where) {
   if (!t.is_string()) return absl::InvalidArgumentError(absl::StrCat(where, ": type must be a string"));
@@ -110,23 +110,16 @@ absl::Status SchemaLibrary::AddCustomResourceDefinition(const Json& crd) {
 }
 
 absl::StatusOr<const SchemaNode*> SchemaLibrary::Compile(const Json& schema) {
-  auto node = CompileNode(schema, "<root>");
+  auto node = CompileNode(schema, kRootPath);
   if (!node.ok()) return node.status();
-  // A CRD's root `metadata` is ObjectMeta, validated by the API server itself.
-  auto* root = const_cast<SchemaNode*>(*node);
-  if (auto it = root->property_index.find("metadata"); it != root->property_index.end()) {
-    auto* meta = const_cast<SchemaNode*>(it->second);
-    if (meta->properties.empty()) meta->object_meta = true;
-  }
-  return root;
+  return static_cast<const SchemaNode*>(*node);
 }
 
-const SchemaNode* SchemaLibrary::Find(const GroupVersionKind& gvk) const {
+const SchemaNode* SchemaLibrary::Find(const GroupVersionKind& gvk) {
   if (auto it = crd_by_gvk_.find(gvk); it != crd_by_gvk_.end()) return it->second;
   auto it = component_by_gvk_.find(gvk);
   if (it == component_by_gvk_.end()) return nullptr;
-  auto& self = const_cast<SchemaLibrary&>(*this);
-  auto node = self.ResolveRef(kComponentPrefix + it->second);
+  auto node = ResolveRef(kComponentPrefix + it->second);
   return node.ok() ? *node : nullptr;
 }
 
@@ -149,15 +142,14 @@ absl::StatusOr<const SchemaNode*> SchemaLibrary::ResolveRef(const std::string& r
   auto target = CompileNode(raw->second, name);
   if (!target.ok()) return target.status();
   forward->delegate = *target;
-  if (name == kObjectMeta) const_cast<SchemaNode*>(*target)->object_meta = false;
   return static_cast<const SchemaNode*>(forward);
 }
 
-absl::StatusOr<const SchemaNode*> SchemaLibrary::CompileNode(const Json& s, const std::string& where) {
+absl::StatusOr<SchemaNode*> SchemaLibrary::CompileNode(const Json& s, const std::string& where) {
   if (s.is_boolean()) {  // `true` schema: anything goes
     SchemaNode* any = NewNode();
     any->preserve_unknown_fields = true;
-    return static_cast<const SchemaNode*>(any);
+    return any;
   }
   if (!s.is_object()) return absl::InvalidArgumentError(absl::StrCat(where, ": schema must be an object"));
   SchemaNode* n = NewNode();
@@ -295,7 +287,10 @@ absl::StatusOr<const SchemaNode*> SchemaLibrary::CompileNode(const Json& s, cons
       n->rules.push_back(std::move(rule));
     }
   }
-  return static_cast<const SchemaNode*>(n);
+  // A CRD's root `metadata` (declared without properties) is ObjectMeta,
+  // validated by the API server itself, not by the CRD's schema.
+  if (where == std::string(kRootPath) + ".metadata" && n->properties.empty()) n->object_meta = true;
+  return n;
 }
 
 }  // namespace srfleet::schema

@@ -45,11 +45,12 @@ class SchemaLibrary {
   // Compiles a standalone schema (e.g. one CRD version's openAPIV3Schema).
   absl::StatusOr<const SchemaNode*> Compile(const Json& schema);
 
-  const SchemaNode* Find(const GroupVersionKind& gvk) const;
+  // Not const: built-in types are compiled on first use.
+  const SchemaNode* Find(const GroupVersionKind& gvk);
   const SchemaNode* FindComponent(const std::string& name);
 
  private:
-  absl::StatusOr<const SchemaNode*> CompileNode(const Json& schema, const std::string& where);
+  absl::StatusOr<SchemaNode*> CompileNode(const Json& schema, const std::string& where);
   absl::StatusOr<const SchemaNode*> ResolveRef(const std::string& ref);
   SchemaNode* NewNode();
 
