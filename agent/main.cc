@@ -23,9 +23,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "agent/ops/http_server.h"
 #include "agent/ops/leader_election.h"
 #include "agent/ops/metrics.h"
+#include "agent/ops/ops_routes.h"
 #include "agent/reconcile/router_agent.h"
 #include "shared/kube/kube_client.h"
 #include "shared/kube/rest_config.h"
@@ -135,7 +135,7 @@ int Run(const Flags& flags) {
                  flags.platform_poll_interval.c_str());
     return 2;
   }
-  absl::StatusOr<HttpServerOptions> bind = ParseBindAddress(flags.metrics_bind_address);
+  absl::StatusOr<ops::HttpServerOptions> bind = ops::ParseBindAddress(flags.metrics_bind_address);
   if (!bind.ok()) {
     std::fprintf(stderr, "error: --metrics-bind-address: %s\n", std::string(bind.status().message()).c_str());
     return 2;
@@ -236,7 +236,7 @@ int Run(const Flags& flags) {
     if (elector && !elector->IsLeader()) return absl::UnavailableError("not the leader (standby replica)");
     return absl::OkStatus();
   };
-  absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(*bind, OpsRoutes(metrics.get(), readiness));
+  absl::StatusOr<std::unique_ptr<ops::HttpServer>> http = ops::HttpServer::Start(*bind, OpsRoutes(metrics.get(), readiness));
   if (!http.ok()) {
     spdlog::error("msg=\"cannot serve metrics/health\" address={} error=\"{}\"", flags.metrics_bind_address,
                   std::string(http.status().message()));

@@ -1,6 +1,7 @@
 // HttpServer and the ops routes over real loopback sockets, with a tiny
 // blocking client (so the test does not share the server's HTTP stack).
-#include "agent/ops/http_server.h"
+#include "shared/ops/http_server.h"
+#include "agent/ops/ops_routes.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,6 +20,11 @@
 
 namespace srfleet::agent {
 namespace {
+using ops::HttpServer;
+using ops::HttpServerOptions;
+using ops::HttpRoutes;
+using ops::HttpResponse;
+using ops::ParseBindAddress;
 
 // A connected loopback socket, closed at scope exit.
 class Conn {

@@ -1,5 +1,5 @@
-// A small plain-HTTP server for the agent's operational endpoints: /metrics,
-// /healthz and /readyz (OpsRoutes below), on its own thread. Keep-alive,
+// A small plain-HTTP server for operational endpoints (/metrics, /healthz,
+// /readyz) of the hub and the agent, on its own thread. Keep-alive,
 // GET/HEAD only, exact paths (the query string is ignored). Boost.Beast stays
 // in http_server.cc. Stop() is immediate: open connections are closed, not
 // drained (unlike prometheus-cpp's civetweb Exposer, which takes seconds).
@@ -14,9 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace srfleet::agent {
-
-class AgentMetrics;
+namespace srfleet::ops {
 
 struct HttpResponse {
   int status = 200;
@@ -59,10 +57,4 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// /metrics: `metrics` rendered (omitted when null).
-// /healthz: 200 "ok" while the process serves at all (liveness).
-// /readyz:  200 "ok" when `readiness` returns OK (or is null), otherwise 503
-//           with the status message, e.g. "informers not synced".
-HttpRoutes OpsRoutes(const AgentMetrics* metrics, std::function<absl::Status()> readiness);
-
-}  // namespace srfleet::agent
+}  // namespace srfleet::ops

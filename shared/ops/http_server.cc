@@ -2,7 +2,7 @@
 // one keep-alive session per connection. No BOOST_ASIO_* macros are defined
 // here (they must match every other Asio user in the binary; see
 // shared/kube/README.md).
-#include "agent/ops/http_server.h"
+#include "shared/ops/http_server.h"
 
 #include <charconv>
 #include <chrono>
@@ -19,7 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace srfleet::agent {
+namespace srfleet::ops {
 namespace {
 
 namespace beast = boost::beast;
@@ -79,7 +79,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response_ = {};
     response_.version(request.version());
     response_.result(static_cast<unsigned>(answer.status));
-    response_.set(http::field::server, "srfleet-agent");
+    response_.set(http::field::server, "srfleet");
     response_.set(http::field::content_type, answer.content_type);
     response_.set(http::field::cache_control, "no-store");
     response_.keep_alive(request.keep_alive());
@@ -181,7 +181,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
     return absl::UnavailableError(absl::StrCat("http server: ", step, " ", where, ": ", ec.message()));
   };
   if (impl->acceptor.open(endpoint.protocol(), ec); ec) return fail("open");
-  // A restarted agent must not wait for the old socket's TIME_WAIT.
+  // A restarted process must not wait for the old socket's TIME_WAIT.
   if (impl->acceptor.set_option(net::socket_base::reuse_address(true), ec); ec) return fail("reuse_address");
   if (impl->acceptor.bind(endpoint, ec); ec) return fail("bind");
   if (impl->acceptor.listen(net::socket_base::max_listen_connections, ec); ec) return fail("listen");
@@ -215,4 +215,4 @@ void HttpServer::Stop() {
   impl_->sessions.clear();
 }
 
-}  // namespace srfleet::agent
+}  // namespace srfleet::ops
