@@ -36,7 +36,10 @@ absl::StatusOr<CheckedManifest> CheckManifest(const std::string& manifest_json, 
   object.erase("status");
 
   Json probe = object;  // validation applies defaults; the stored copy stays as written
-  const schema::FieldErrors errors = model::ValidateSemanticRouter(probe);
+  // Fields this hub's CRD does not declare are let through: clusters may run
+  // a newer CRD, and their API server is the final judge (a NACK says so).
+  schema::FieldErrors errors = model::ValidateSemanticRouter(probe);
+  std::erase_if(errors, [](const schema::FieldError& e) { return e.kind == schema::FieldError::Kind::kUnknownField; });
   if (!errors.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("semanticrouter ", probe["metadata"].value("namespace", ""), "/",

@@ -1,6 +1,8 @@
 // What the hub accepts as an intent's manifest: one SemanticRouter
 // (vllm.ai/v1alpha1), valid against the CRD (all problems reported with
-// field paths), at most kMaxManifestBytes. The stored form keeps the user's
+// field paths) except for fields the CRD does not declare, which pass
+// (forward compatibility: clusters may run a newer CRD), at most
+// kMaxManifestBytes. The stored form keeps the user's
 // spec as written (defaults are the cluster API server's job, and unknown
 // fields must survive), with metadata reduced to name, namespace, labels and
 // annotations, and status dropped.
