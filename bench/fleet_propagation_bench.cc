@@ -12,7 +12,10 @@
 // 10,000; <= 64 KB per idle agent; restart resync <= 60 s with 0 re-applies.
 //
 //   fleet_propagation_bench [--agents 100,1000,10000] [--changes 5]
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -21,6 +24,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
+#include <map>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -127,16 +132,18 @@ class Stream : public grpc::ClientBidiReactor<AgentMessage, HubMessage> {
   }
 
  private:
-  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool TakeNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   SimAgent& agent_;
   grpc::ClientContext ctx_;
   HubMessage in_;
   absl::Mutex mu_;
-  std::vector<AgentMessage> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<AgentMessage> queue_ ABSL_GUARDED_BY(mu_);
   AgentMessage out_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_stopped_ ABSL_GUARDED_BY(mu_) = false;
+  bool released_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   bool pending_ack_time_ = false;
 };
@@ -208,29 +215,30 @@ class SimAgent {
 Stream::Stream(SimAgent& agent, fleet::v1::AgentLink::Stub& stub, const AgentMessage& hello) : agent_(agent) {
   stub.async()->Connect(&ctx_, this);
   AddHold();  // released once reading stopped and no write is in flight
-  {
-    absl::MutexLock lock(&mu_);
-    queue_.push_back(hello);
-    WriteNextLocked();
-  }
+  Send(hello);
   StartRead(&in_);
   StartCall();
 }
 
+// gRPC may run a reaction inline from StartWrite/RemoveHold: never call them
+// with mu_ held.
 void Stream::Send(AgentMessage m) {
-  absl::MutexLock lock(&mu_);
-  if (closing_) return;
-  queue_.push_back(std::move(m));
-  WriteNextLocked();
+  {
+    absl::MutexLock lock(&mu_);
+    if (closing_) return;
+    queue_.push_back(std::move(m));
+    if (!TakeNextLocked()) return;
+  }
+  StartWrite(&out_);
 }
 
-void Stream::WriteNextLocked() {
-  if (writing_ || queue_.empty()) return;
+bool Stream::TakeNextLocked() {
+  if (writing_ || queue_.empty()) return false;
   out_ = std::move(queue_.front());
-  queue_.erase(queue_.begin());
+  queue_.pop_front();
   writing_ = true;
   pending_ack_time_ = out_.has_ack();
-  StartWrite(&out_);
+  return true;
 }
 
 void Stream::OnWriteDone(bool ok) {
@@ -239,22 +247,34 @@ void Stream::OnWriteDone(bool ok) {
     absl::MutexLock lock(&c.mu);
     c.ack_times_ns.push_back(NowNs());
   }
-  absl::MutexLock lock(&mu_);
-  writing_ = false;
-  if (!ok) closing_ = true;
-  if (closing_) {
-    if (!done_) RemoveHold();
-    queue_.clear();
-    return;
+  bool write = false, release = false;
+  {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) closing_ = true;
+    if (closing_) {
+      queue_.clear();
+      release = read_stopped_ && !released_;
+      released_ = released_ || release;
+    } else {
+      write = TakeNextLocked();
+    }
   }
-  WriteNextLocked();
+  if (write) StartWrite(&out_);
+  if (release) RemoveHold();
 }
 
 void Stream::OnReadDone(bool ok) {
   if (!ok) {
-    absl::MutexLock lock(&mu_);
-    closing_ = true;
-    if (!writing_) RemoveHold();
+    bool release = false;
+    {
+      absl::MutexLock lock(&mu_);
+      closing_ = true;
+      read_stopped_ = true;
+      release = !writing_ && !released_;
+      released_ = released_ || release;
+    }
+    if (release) RemoveHold();
     return;
   }
   if (in_.has_welcome()) agent_.counters().welcomed++;
@@ -285,12 +305,15 @@ bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
 
 int FreePort() {
   // Bind-and-release: good enough on a quiet loopback for a bench.
-  int port = 0;
-  grpc::ServerBuilder b;
-  b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  auto s = b.BuildAndStart();
-  s->Shutdown();
-  return port;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
 }
 
 std::string Manifest(int replicas) {
@@ -330,12 +353,19 @@ int RunScenario(const std::string& hub_binary, int n, int changes) {
   }
   const absl::Duration connect_time = absl::Now() - connect_start;
   std::atomic<bool> stop{false};
-  std::thread heartbeats([&] {
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread t;
+    ~Joiner() {
+      stop = true;
+      if (t.joinable()) t.join();
+    }
+  } heartbeats{stop, std::thread([&] {
     while (!stop) {
       for (auto& a : agents) a->Heartbeat();
       for (int i = 0; i < 50 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-  });
+  })};
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const long rss_n = hub.RssKb();
 
@@ -397,7 +427,7 @@ int RunScenario(const std::string& hub_binary, int n, int changes) {
               resync_pushes);
   std::fflush(stdout);
   stop = true;
-  heartbeats.join();
+  heartbeats.t.join();
   for (auto& a : agents) a->Disconnect();
   hub.Kill(SIGTERM);
   WaitFor([&] { for (auto& a : agents) { auto s = a->current(); if (s && !s->done()) return false; } return true; },
