@@ -44,27 +44,26 @@ AgentSession* AgentSession::Start(grpc::CallbackServerContext* context, IntentDi
   return session.get();
 }
 
-void AgentSession::Send(PushPtr push) {
-  Next next;
-  {
-    absl::MutexLock lock(&mu_);
-    if (finish_ || finished_ || write_broken_) return;
-    if (push->kind == PreparedPush::Kind::kWelcome) {
-      welcome_ = std::move(push);
-    } else if (queue_.Push(std::move(push))) {
-      metrics_.OnCoalesced();
-    }
-    next = NextLocked();
+void AgentSession::Enqueue(PushPtr push) {
+  absl::MutexLock lock(&mu_);
+  if (finish_ || finished_ || write_broken_) return;
+  if (push->kind == PreparedPush::Kind::kWelcome) {
+    welcome_ = std::move(push);
+  } else if (queue_.Push(std::move(push))) {
+    metrics_.OnCoalesced();
   }
-  Carry(next);
 }
 
 void AgentSession::Close(const absl::Status& status) {
+  absl::MutexLock lock(&mu_);
+  if (finish_ || finished_) return;
+  finish_ = ToGrpc(status);
+}
+
+void AgentSession::Kick() {
   Next next;
   {
     absl::MutexLock lock(&mu_);
-    if (finish_ || finished_) return;
-    finish_ = ToGrpc(status);
     next = NextLocked();
   }
   Carry(next);
@@ -118,6 +117,7 @@ void AgentSession::OnWriteDone(bool ok) {
 void AgentSession::Reject(std::string_view reason, const absl::Status& status) {
   metrics_.OnStreamRejected(reason);
   Close(status);
+  Kick();
 }
 
 void AgentSession::OnReadDone(bool ok) {
@@ -126,6 +126,7 @@ void AgentSession::OnReadDone(bool ok) {
     // tells which). Either way there is nothing more to read.
     read_closed_ = true;
     Close(absl::OkStatus());
+    Kick();
     return;
   }
   HandleMessage();
@@ -160,7 +161,10 @@ void AgentSession::HandleMessage() {
   StartRead(&in_);
 }
 
-void AgentSession::OnCancel() { Close(absl::CancelledError("stream cancelled")); }
+void AgentSession::OnCancel() {
+  Close(absl::CancelledError("stream cancelled"));
+  Kick();
+}
 
 void AgentSession::OnDone() {
   if (!cluster_.empty()) {

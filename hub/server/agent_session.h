@@ -35,8 +35,9 @@ class AgentSession final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
                              HubMetrics& metrics, bool mtls_required);
 
   // AgentChannel
-  void Send(PushPtr push) override;
+  void Enqueue(PushPtr push) override;
   void Close(const absl::Status& status) override;
+  void Kick() override;
   size_t Queued() const override;
 
   // grpc::ServerBidiReactor

@@ -70,6 +70,38 @@ struct IntentDistributor::ClusterEntry {
   std::map<std::string, fleet::v1::RouterStatus> routers;          // "ns/name" -> status index
 };
 
+// Runs the kicks collected while a method held mu_, after it released it
+// (declared before the MutexLock, so destroyed after it).
+class IntentDistributor::KickOnExit {
+ public:
+  explicit KickOnExit(IntentDistributor& d) : d_(d) {}
+  ~KickOnExit() {
+    std::vector<std::shared_ptr<AgentChannel>> kicks;
+    {
+      absl::MutexLock lock(&d_.mu_);
+      kicks.swap(d_.kicks_);
+    }
+    RunKicks(kicks);
+  }
+
+ private:
+  IntentDistributor& d_;
+};
+
+void IntentDistributor::RunKicks(const std::vector<std::shared_ptr<AgentChannel>>& kicks) {
+  for (const auto& channel : kicks) channel->Kick();
+}
+
+void IntentDistributor::SendLocked(const std::shared_ptr<AgentChannel>& channel, PushPtr push) {
+  channel->Enqueue(std::move(push));
+  kicks_.push_back(channel);
+}
+
+void IntentDistributor::CloseLocked(const std::shared_ptr<AgentChannel>& channel, const absl::Status& status) {
+  channel->Close(status);
+  kicks_.push_back(channel);
+}
+
 IntentDistributor::IntentDistributor(IntentStore& store, HubMetrics& metrics, EventBus& events,
                                      DistributorOptions options)
     : store_(store),
@@ -82,9 +114,10 @@ IntentDistributor::IntentDistributor(IntentStore& store, HubMetrics& metrics, Ev
       }) {}
 
 IntentDistributor::~IntentDistributor() {
+  KickOnExit kick(*this);
   absl::MutexLock lock(&mu_);
   for (auto& [name, cluster] : clusters_) {
-    if (cluster->channel) cluster->channel->Close(absl::UnavailableError("hub shutting down"));
+    if (cluster->channel) CloseLocked(cluster->channel, absl::UnavailableError("hub shutting down"));
   }
 }
 
@@ -149,7 +182,7 @@ void IntentDistributor::PushUpsertLocked(ClusterEntry& cluster, const IntentEntr
   d.pushed_nonce = intent.upsert->nonce;
   d.pushed_checksum = intent.record.checksum;
   d.pushed_at = now;
-  cluster.channel->Send(intent.upsert);
+  SendLocked(cluster.channel, intent.upsert);
 }
 
 void IntentDistributor::PushDeleteLocked(ClusterEntry& cluster, const std::string& intent_id, int64_t revision,
@@ -167,7 +200,7 @@ void IntentDistributor::PushDeleteLocked(ClusterEntry& cluster, const std::strin
   d.pushed_revision = 0;
   d.pushed_nonce = push->nonce;
   d.pushed_at = now;
-  cluster.channel->Send(std::move(push));
+  SendLocked(cluster.channel, std::move(push));
 }
 
 void IntentDistributor::SyncClusterLocked(ClusterEntry& cluster, absl::Time now) {
@@ -192,6 +225,7 @@ absl::StatusOr<ApplyResult> IntentDistributor::ApplyIntent(const std::string& ns
                                                            const std::string& manifest_json,
                                                            const fleet::v1::Placement& placement,
                                                            int64_t expected_revision, bool dry_run) {
+  KickOnExit kick(*this);
   IntentRecord draft;
   draft.id = RouterKey(ns, name);
   draft.ns = ns;
@@ -268,6 +302,7 @@ absl::StatusOr<ApplyResult> IntentDistributor::ApplyIntent(const std::string& ns
 }
 
 absl::StatusOr<int64_t> IntentDistributor::DeleteIntent(const std::string& id) {
+  KickOnExit kick(*this);
   {
     absl::MutexLock lock(&mu_);
     if (!intents_.contains(id)) return absl::NotFoundError(absl::StrCat("intent ", id, " not found"));
@@ -380,6 +415,7 @@ fleet::v1::IntentView IntentDistributor::IntentViewLocked(const IntentEntry& int
 
 absl::StatusOr<fleet::v1::ClusterView> IntentDistributor::RegisterCluster(
     const std::string& name, const std::map<std::string, std::string>& labels, bool replace_labels) {
+  KickOnExit kick(*this);
   if (!IsDnsLabel(name)) {
     return absl::InvalidArgumentError(
         absl::StrCat("name: \"", name, "\" is not a DNS-1123 label (lowercase letters, digits, '-', <= 63)"));
@@ -413,12 +449,13 @@ absl::StatusOr<fleet::v1::ClusterView> IntentDistributor::RegisterCluster(
 }
 
 absl::Status IntentDistributor::DeregisterCluster(const std::string& name) {
+  KickOnExit kick(*this);
   {
     absl::MutexLock lock(&mu_);
     auto it = clusters_.find(name);
     if (it == clusters_.end()) return absl::NotFoundError(absl::StrCat("cluster ", name, " is not registered"));
     if (it->second->channel) {
-      it->second->channel->Close(absl::PermissionDeniedError(absl::StrCat("cluster ", name, " was deregistered")));
+      CloseLocked(it->second->channel, absl::PermissionDeniedError(absl::StrCat("cluster ", name, " was deregistered")));
     }
     clusters_.erase(it);
     writer_.Delete(name);
@@ -478,6 +515,7 @@ ClusterRecord IntentDistributor::SnapshotLocked(const ClusterEntry& cluster) con
 
 absl::StatusOr<uint64_t> IntentDistributor::OnHello(std::shared_ptr<AgentChannel> channel,
                                                     const fleet::v1::Hello& hello, const PeerIdentity& identity) {
+  KickOnExit kick(*this);
   const std::string& name = hello.cluster();
   if (!IsDnsLabel(name)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -524,7 +562,7 @@ absl::StatusOr<uint64_t> IntentDistributor::OnHello(std::shared_ptr<AgentChannel
   if (cluster.channel) {
     // The newest stream wins: the old one is a half-dead connection or a
     // second replica that lost its leadership.
-    cluster.channel->Close(absl::AbortedError(absl::StrCat("replaced by a newer stream from ", identity.peer)));
+    CloseLocked(cluster.channel, absl::AbortedError(absl::StrCat("replaced by a newer stream from ", identity.peer)));
   }
   cluster.channel = std::move(channel);
   cluster.session = next_session_++;
@@ -553,7 +591,7 @@ absl::StatusOr<uint64_t> IntentDistributor::OnHello(std::shared_ptr<AgentChannel
   welcome.set_heartbeat_interval_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(options_.heartbeat_interval)));
   welcome.set_hub_id(options_.hub_id);
   for (const auto& [k, v] : cluster.effective) (*welcome.mutable_labels())[k] = v;
-  cluster.channel->Send(PrepareWelcome(welcome));
+  SendLocked(cluster.channel, PrepareWelcome(welcome));
   SyncClusterLocked(cluster, now);
 
   const bool state_changed = cluster.record.state != kStateConnected;
@@ -583,6 +621,7 @@ void IntentDistributor::SetStateLocked(ClusterEntry& cluster, const std::string&
 
 absl::Status IntentDistributor::OnMessage(const std::string& name, uint64_t session,
                                           const fleet::v1::AgentMessage& message) {
+  KickOnExit kick(*this);
   absl::MutexLock lock(&mu_);
   auto it = clusters_.find(name);
   if (it == clusters_.end() || it->second->session != session) {
@@ -713,11 +752,12 @@ void IntentDistributor::BeginShutdown() {
 }
 
 void IntentDistributor::Tick(absl::Time now) {
+  KickOnExit kick(*this);
   absl::MutexLock lock(&mu_);
   for (auto& [name, cluster] : clusters_) {
     if (cluster->channel) {
       if (now - cluster->last_seen > options_.liveness_timeout) {
-        cluster->channel->Close(absl::UnavailableError(
+        CloseLocked(cluster->channel, absl::UnavailableError(
             absl::StrCat("no message for ", absl::FormatDuration(now - cluster->last_seen),
                          "; heartbeats are due every ", absl::FormatDuration(options_.heartbeat_interval))));
         cluster->channel.reset();
@@ -734,7 +774,7 @@ void IntentDistributor::Tick(absl::Time now) {
         if (intent == intents_.end() || intent->second->record.revision != d.pushed_revision) continue;
         d.nack_at = now;
         d.pushed_at = now;
-        cluster->channel->Send(intent->second->upsert);
+        SendLocked(cluster->channel, intent->second->upsert);
       }
     } else if (cluster->record.state == kStateConnected && now - started_ > options_.liveness_timeout) {
       // Connected when the previous hub stopped and not back since.

@@ -115,10 +115,17 @@ class IntentDistributor {
   absl::Status FlushClusterWrites();
 
  private:
+  class KickOnExit;
   struct IntentEntry;
   struct Delivery;
   struct ClusterEntry;
 
+  // Takes the pending kicks (with mu_ held) / runs them (without).
+  std::vector<std::shared_ptr<AgentChannel>> TakeKicksLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static void RunKicks(const std::vector<std::shared_ptr<AgentChannel>>& kicks);
+  void SendLocked(const std::shared_ptr<AgentChannel>& channel, PushPtr push) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CloseLocked(const std::shared_ptr<AgentChannel>& channel, const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetStateLocked(ClusterEntry& cluster, const std::string& state, absl::Time now, const std::string& why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RecomputeEffectiveLabelsLocked(ClusterEntry& cluster) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -153,6 +160,8 @@ class IntentDistributor {
   absl::flat_hash_map<std::string, std::unique_ptr<IntentEntry>> intents_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::unique_ptr<ClusterEntry>> clusters_ ABSL_GUARDED_BY(mu_);
   uint64_t next_session_ ABSL_GUARDED_BY(mu_) = 1;
+  // Channels with something new to do, kicked once mu_ is released.
+  std::vector<std::shared_ptr<AgentChannel>> kicks_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 
