@@ -3,10 +3,12 @@
 //   srfleet-agent                       # in-cluster, or $KUBECONFIG / ~/.kube/config
 //   srfleet-agent --kubeconfig k.yaml --context prod --namespace llm
 //   srfleet-agent --simulate            # an in-process kubesim cluster to try it on
+//   srfleet-agent --hub hub.example:8443 --cluster-name prod-eu --hub-ca ca.pem
+//       --hub-cert c.pem --hub-key c.key  # (one line) also take intents from a hub
 //
 // Flags and process concerns live here: config loading, logs, /metrics
 // /healthz /readyz, Lease leader election, signals. The reconciler and its
-// wiring are in agent/reconcile/.
+// wiring are in agent/reconcile/, the link to the hub in agent/hublink/.
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,18 +17,23 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "agent/hublink/claims.h"
+#include "agent/hublink/hub_link.h"
 #include "agent/ops/leader_election.h"
 #include "agent/ops/metrics.h"
 #include "agent/ops/ops_routes.h"
 #include "agent/reconcile/router_agent.h"
+#include "shared/grpc/tls_credentials.h"
 #include "shared/kube/kube_client.h"
 #include "shared/kube/rest_config.h"
 #include "shared/kubesim/cluster.h"
@@ -35,6 +42,8 @@
 
 namespace srfleet::agent {
 namespace {
+
+constexpr char kAgentVersion[] = "0.1";
 
 struct Flags {
   std::string kubeconfig;
@@ -50,7 +59,55 @@ struct Flags {
   std::string leader_elect = "auto";  // auto: on in-cluster, off otherwise and with --simulate
   std::string leader_election_namespace;
   std::string log_level = "info";
+  // The hub link (none: standalone, the cluster is managed locally only).
+  std::string hub;
+  std::string cluster_name;
+  std::vector<std::string> cluster_labels;  // k=v
+  std::string hub_ca, hub_cert, hub_key, hub_server_name;
+  bool hub_insecure = false;
 };
+
+// A DNS-1123 label, as the hub registers clusters by.
+bool IsDns1123Label(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return s.front() != '-' && s.back() != '-';
+}
+
+// The hub flags, checked; an error message for a usage error.
+struct HubFlags {
+  std::map<std::string, std::string> labels;
+};
+absl::StatusOr<HubFlags> CheckHubFlags(const Flags& flags) {
+  HubFlags out;
+  const bool any_tls =
+      !flags.hub_ca.empty() || !flags.hub_cert.empty() || !flags.hub_key.empty() || !flags.hub_server_name.empty();
+  if (flags.hub.empty()) {
+    if (!flags.cluster_name.empty() || !flags.cluster_labels.empty() || any_tls || flags.hub_insecure) {
+      return absl::InvalidArgumentError("--cluster-name, --cluster-label and --hub-* need --hub");
+    }
+    return out;
+  }
+  if (flags.cluster_name.empty()) return absl::InvalidArgumentError("--hub needs --cluster-name");
+  if (!IsDns1123Label(flags.cluster_name)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--cluster-name: not a DNS-1123 label (lower-case letters, digits, '-', at most 63): ", flags.cluster_name));
+  }
+  if (flags.hub_insecure && any_tls) {
+    return absl::InvalidArgumentError(
+        "--hub-insecure: plaintext takes no --hub-ca/--hub-cert/--hub-key/--hub-server-name");
+  }
+  for (const std::string& kv : flags.cluster_labels) {
+    const size_t eq = kv.find('=');
+    if (eq == 0 || eq == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("--cluster-label: not key=value: ", kv));
+    }
+    out.labels[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return out;
+}
 
 // Logs as key=value lines (ts, level, then the message's own fields).
 void SetUpLogging(const std::string& level) {
@@ -140,6 +197,26 @@ int Run(const Flags& flags) {
     std::fprintf(stderr, "error: --metrics-bind-address: %s\n", std::string(bind.status().message()).c_str());
     return 2;
   }
+  absl::StatusOr<HubFlags> hub_flags = CheckHubFlags(flags);
+  if (!hub_flags.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(hub_flags.status().message()).c_str());
+    return 2;
+  }
+  std::shared_ptr<grpc::ChannelCredentials> hub_credentials;
+  if (!flags.hub.empty()) {
+    grpcutil::ClientTlsFiles files;
+    files.insecure = flags.hub_insecure;
+    files.ca_file = flags.hub_ca;
+    files.cert_file = flags.hub_cert;
+    files.key_file = flags.hub_key;
+    files.server_name = flags.hub_server_name;
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials = grpcutil::MakeChannelCredentials(files);
+    if (!credentials.ok()) {
+      std::fprintf(stderr, "error: hub credentials: %s\n", std::string(credentials.status().message()).c_str());
+      return 1;
+    }
+    hub_credentials = *std::move(credentials);
+  }
 
   // Signals are taken synchronously by the main thread (sigwait): block them
   // before any thread starts so every thread inherits the mask.
@@ -198,6 +275,32 @@ int Run(const Flags& flags) {
   RouterAgent agent(**client, options);
   metrics->SetWorkqueueDepthSource([&agent] { return agent.queue().Len(); });
 
+  // The hub link: started once the caches are warm and (with leader
+  // election) only by the leader, so one agent per cluster talks to the hub.
+  // Neither readiness nor reconciling depends on it.
+  std::unique_ptr<hublink::HubLink> hub_link;
+  if (!flags.hub.empty()) {
+    hublink::HubLinkOptions link;
+    link.hub_address = flags.hub;
+    link.credentials = hub_credentials;
+    link.tls_server_name = flags.hub_server_name;
+    link.cluster_name = flags.cluster_name;
+    link.labels = hub_flags->labels;
+    link.agent_version = kAgentVersion;
+    link.watch_namespace = flags.ns;
+    link.claims = [&agent] {
+      std::optional<render::PlatformFacts> facts = agent.platform();
+      return facts ? hublink::ClaimsFromPlatform(*facts) : std::map<std::string, std::string>();
+    };
+    hub_link = std::make_unique<hublink::HubLink>(**client, std::move(link));
+  }
+  auto start_hub_link = [&hub_link] {
+    if (!hub_link) return;
+    if (absl::Status s = hub_link->Start(); !s.ok()) {
+      spdlog::error("msg=\"hub link not started\" error=\"{}\"", std::string(s.message()));
+    }
+  };
+
   const bool in_cluster = std::getenv("KUBERNETES_SERVICE_HOST") != nullptr;
   const bool leader_elect = ParseBool(flags.leader_elect, in_cluster && !flags.simulate);
   std::unique_ptr<LeaderElector> elector;
@@ -208,10 +311,11 @@ int Run(const Flags& flags) {
     le.lease_namespace = !flags.leader_election_namespace.empty() ? flags.leader_election_namespace
                          : !config->ns.empty()                    ? config->ns
                                                                   : "default";
-    le.on_started_leading = [&agent, &metrics] {
+    le.on_started_leading = [&agent, &metrics, &start_hub_link] {
       spdlog::info("msg=\"became leader; starting workers\"");
       metrics->SetLeader(true);
       agent.StartWorkers();
+      start_hub_link();
     };
     le.on_stopped_leading = [&shutting_down, &metrics] {
       metrics->SetLeader(false);
@@ -256,9 +360,11 @@ int Run(const Flags& flags) {
   } else {
     metrics->SetLeader(true);  // the only replica: it reconciles
     agent.StartWorkers();
+    start_hub_link();
   }
-  spdlog::info("msg=\"srfleet-agent running\" namespace={} workers={} resync={}",
-               flags.ns.empty() ? "<all>" : flags.ns, flags.workers, absl::FormatDuration(resync));
+  spdlog::info("msg=\"srfleet-agent running\" namespace={} workers={} resync={} hub={}",
+               flags.ns.empty() ? "<all>" : flags.ns, flags.workers, absl::FormatDuration(resync),
+               flags.hub.empty() ? "<none: standalone>" : flags.hub);
   if (sim) {
     std::printf("\nA simulated cluster is running. Try:\n\n  kubectl --kubeconfig %s apply -f samples/simple.yaml\n"
                 "  kubectl --kubeconfig %s -n llm get semanticrouters,deployments,services\n\n",
@@ -270,6 +376,10 @@ int Run(const Flags& flags) {
   sigwait(&signals, &sig);
   shutting_down = true;
   spdlog::info("msg=\"shutting down\" signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  // The link first: a successor that takes the lease must not find this
+  // agent still talking to the hub for the same cluster. Started later by a
+  // late leadership callback, Start() refuses (stopped).
+  if (hub_link) hub_link->Stop();
   if (elector) elector->Stop();  // releases the lease for a successor
   agent.Stop();
   metrics->SetWorkqueueDepthSource(nullptr);
@@ -308,6 +418,17 @@ int main(int argc, char** argv) {
   app.add_option("--leader-election-namespace", flags.leader_election_namespace,
                  "namespace of the Lease (default: the client's namespace)");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error");
+  app.add_option("--hub", flags.hub, "host:port of the srfleet hub to take intents from (default: none, standalone)");
+  app.add_option("--cluster-name", flags.cluster_name, "with --hub: this cluster's name at the hub (DNS-1123 label)");
+  app.add_option("--cluster-label", flags.cluster_labels, "with --hub: a label of this cluster, key=value (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--hub-ca", flags.hub_ca, "CA bundle (PEM) the hub's certificate must chain to (default: system roots)");
+  app.add_option("--hub-cert", flags.hub_cert, "client certificate (PEM) for mutual TLS; the hub checks it names the cluster");
+  app.add_option("--hub-key", flags.hub_key, "private key (PEM) of --hub-cert");
+  app.add_option("--hub-server-name", flags.hub_server_name,
+                 "name to verify the hub's certificate against (default: the host of --hub)");
+  app.add_flag("--hub-insecure", flags.hub_insecure, "plaintext to the hub (local development only)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

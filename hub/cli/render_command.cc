@@ -1,34 +1,14 @@
 #include "hub/cli/render_command.h"
 
-#include <fstream>
-#include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <ostream>
 
+#include "hub/cli/input_files.h"
 #include "shared/json/yaml_codec.h"
 #include "shared/model/semantic_router.h"
 #include "shared/render/renderer.h"
 
 namespace srfleet::cli {
-namespace {
-
-bool ReadInput(const std::string& file, std::string* content, std::ostream& err) {
-  std::ostringstream buffer;
-  if (file == "-") {
-    buffer << std::cin.rdbuf();
-  } else {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      err << "error: cannot read " << file << ": no such file or not readable\n";
-      return false;
-    }
-    buffer << in.rdbuf();
-  }
-  *content = buffer.str();
-  return true;
-}
-
-}  // namespace
 
 int RunRender(const RenderOptions& options, std::ostream& out, std::ostream& err) {
   if (options.platform != "kubernetes" && options.platform != "openshift") {
@@ -54,20 +34,17 @@ int RunRender(const RenderOptions& options, std::ostream& out, std::ostream& err
   bool failed = false;
   for (const auto& file : options.files) {
     std::string content;
-    if (!ReadInput(file, &content, err)) return kIoError;
+    if (!ReadInputFile(file, &content, err)) return kIoError;
     model::ParseOptions parse;
     parse.default_namespace = options.default_namespace;
-    auto parsed = model::ParseSemanticRouters(content, parse);
+    auto parsed = ParseRouterDocuments(content, parse);
     if (!parsed.ok()) {
       err << "error: " << file << ":\n" << parsed.status().message() << "\n";
       failed = true;
       continue;
     }
     for (const auto& other : parsed->others) {
-      err << "note: " << file << ": skipping " << other.value("kind", "?") << " "
-          << (other.contains("metadata") && other["metadata"].is_object() ? other["metadata"].value("name", "")
-                                                                          : std::string())
-          << " (not a SemanticRouter)\n";
+      err << "note: " << file << ": skipping " << DescribeOtherDocument(other) << " (not a SemanticRouter)\n";
     }
     for (auto& r : parsed->routers) routers.push_back(std::move(r));
   }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "hub/cli/exit_codes.h"
+
 namespace srfleet::cli {
 
 struct RenderOptions {
@@ -15,9 +17,6 @@ struct RenderOptions {
   std::string default_namespace = "default";
   std::string output = "yaml";  // yaml | json
 };
-
-// Exit codes scripts can rely on.
-enum ExitCode : int { kOk = 0, kInvalidInput = 1, kUsage = 2, kIoError = 3 };
 
 int RunRender(const RenderOptions& options, std::ostream& out, std::ostream& err);
 
