@@ -5,6 +5,10 @@
 
 #include <filesystem>
 
+#include <sstream>
+
+#include "hub/cli/describe_command.h"
+#include "hub/cli/fleet_api.h"
 #include "hub/server/hub_server.h"
 #include "hub/store/intent_store.h"
 #include "tests/hub/e2e/fleet_harness.h"
@@ -172,6 +176,19 @@ TEST_F(FleetTest, AnIntentTheAgentCannotApplyIsNackedAndVisible) {
   EXPECT_THAT(v->deliveries(0).nack_error(), ::testing::HasSubstr("team-x"));
   EXPECT_EQ(v->deliveries(0).nack_revision(), applied->revision());
   EXPECT_EQ(v->deliveries(0).acked_revision(), 0);
+
+  // And `srfleet describe router` shows it.
+  cli::HubEndpoint endpoint;
+  endpoint.address = hub_->grpc_target();
+  endpoint.insecure = true;
+  cli::FleetApi api(grpc::CreateChannel(hub_->grpc_target(), grpc::InsecureChannelCredentials()), endpoint);
+  std::ostringstream out, err;
+  cli::DescribeRouterArgs args;
+  args.name = "lost";
+  args.ns = "team-x";
+  EXPECT_EQ(cli::RunDescribeRouter(args, api, out, err), 0) << err.str();
+  EXPECT_THAT(out.str(), ::testing::HasSubstr("Nacked"));
+  EXPECT_THAT(out.str(), ::testing::HasSubstr("namespace \"team-x\" not found on cluster lab"));
 }
 
 }  // namespace
