@@ -12,10 +12,7 @@
 // 10,000; <= 64 KB per idle agent; restart resync <= 60 s with 0 re-applies.
 //
 //   fleet_propagation_bench [--agents 100,1000,10000] [--changes 5]
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -44,6 +41,7 @@
 #include "absl/time/clock.h"
 #include "fleet/v1/agent_link.grpc.pb.h"
 #include "fleet/v1/fleet.grpc.pb.h"
+#include "tests/support/free_port.h"
 
 extern char** environ;
 
@@ -303,18 +301,6 @@ bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
   return done();
 }
 
-int FreePort() {
-  // Bind-and-release: good enough on a quiet loopback for a bench.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::string Manifest(int replicas) {
   return absl::StrCat(R"({"apiVersion":"vllm.ai/v1alpha1","kind":"SemanticRouter","metadata":{"name":"bench","namespace":"llm"},"spec":{"replicas":)",
@@ -325,7 +311,7 @@ int RunScenario(const std::string& hub_binary, int n, int changes) {
   const std::string dir = (std::filesystem::temp_directory_path() / absl::StrCat("srfleet-bench-", ::getpid(), "-", n)).string();
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  const int port = FreePort();
+  const int port = srfleet::testing::FreeLoopbackPort();
   HubProcess hub(hub_binary, dir, port);
   if (!hub.Start()) {
     std::fprintf(stderr, "cannot start %s\n", hub_binary.c_str());
@@ -338,20 +324,19 @@ int RunScenario(const std::string& hub_binary, int n, int changes) {
   FleetCounters counters;
   std::vector<std::unique_ptr<SimAgent>> agents;
   agents.reserve(n);
-  const absl::Time connect_start = absl::Now();
-  for (int i = 0; i < n; ++i) {
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one TCP connection per agent, as in a real fleet
-    args.SetInt("srfleet.bench.agent", i);
-    auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
-    agents.push_back(std::make_unique<SimAgent>(absl::StrCat("cluster-", i), channel, counters));
-    agents.back()->Connect();
-  }
-  if (!WaitFor([&] { return counters.welcomed.load() >= n; }, absl::Minutes(5))) {
-    std::fprintf(stderr, "only %d/%d agents welcomed\n", counters.welcomed.load(), n);
-    return 1;
-  }
-  const absl::Duration connect_time = absl::Now() - connect_start;
+  // Streams must end before the agents they call back into go away.
+  struct Teardown {
+    std::vector<std::unique_ptr<SimAgent>>& agents;
+    ~Teardown() {
+      for (auto& a : agents) a->Disconnect();
+      WaitFor([&] { for (auto& a : agents) { auto s = a->current(); if (s && !s->done()) return false; } return true; },
+              absl::Seconds(60));
+    }
+  } teardown{agents};
+  // Heartbeats from the first connect on: a slow connect phase must not let
+  // the hub's liveness timeout close early streams.
+  absl::Mutex agents_mu;
+  int connected_agents = 0;
   std::atomic<bool> stop{false};
   struct Joiner {
     std::atomic<bool>& stop;
@@ -362,10 +347,42 @@ int RunScenario(const std::string& hub_binary, int n, int changes) {
     }
   } heartbeats{stop, std::thread([&] {
     while (!stop) {
-      for (auto& a : agents) a->Heartbeat();
+      int count;
+      {
+        absl::MutexLock lock(&agents_mu);
+        count = connected_agents;
+      }
+      for (int i = 0; i < count; ++i) agents[i]->Heartbeat();
       for (int i = 0; i < 50 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   })};
+  // One TCP connection per agent, as in a real fleet, as far as this
+  // process's file descriptors allow (a gRPC client connection costs about
+  // two); beyond that, agents share connections (each keeps its own stream).
+  rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  const int max_connections = std::max(1, static_cast<int>((lim.rlim_cur - 1000) / 2));
+  const int per_connection = (n + max_connections - 1) / max_connections;
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  const absl::Time connect_start = absl::Now();
+  for (int i = 0; i < n; ++i) {
+    if (i % per_connection == 0) {
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+      args.SetInt("srfleet.bench.connection", i);
+      channels.push_back(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+    }
+    auto channel = channels.back();
+    agents.push_back(std::make_unique<SimAgent>(absl::StrCat("cluster-", i), channel, counters));
+    agents.back()->Connect();
+    absl::MutexLock lock(&agents_mu);
+    connected_agents = i + 1;
+  }
+  if (!WaitFor([&] { return counters.welcomed.load() >= n; }, absl::Minutes(5))) {
+    std::fprintf(stderr, "only %d/%d agents welcomed\n", counters.welcomed.load(), n);
+    return 1;
+  }
+  const absl::Duration connect_time = absl::Now() - connect_start;
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const long rss_n = hub.RssKb();
 
@@ -391,7 +408,8 @@ int RunScenario(const std::string& hub_binary, int n, int changes) {
     last_revision = resp.revision();
     if (!WaitFor([&] { absl::MutexLock lock(&counters.mu); return counters.ack_times_ns.size() >= size_t(n); },
                  absl::Minutes(2))) {
-      std::fprintf(stderr, "change %d: not every agent acked\n", c);
+      absl::MutexLock lock(&counters.mu);
+      std::fprintf(stderr, "change %d: %zu/%d agents acked\n", c, counters.ack_times_ns.size(), n);
       return 1;
     }
     absl::MutexLock lock(&counters.mu);
@@ -420,18 +438,14 @@ int RunScenario(const std::string& hub_binary, int n, int changes) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const int resync_pushes = counters.upserts.load() - upserts_before;
 
-  std::printf("agents=%-6d connect_all=%7.2fs  change->ack p50=%7.1fms p99=%7.1fms max=%7.1fms (%d changes, rev %lld)  "
+  std::printf("agents=%-6d connections=%-6zu connect_all=%7.2fs  change->ack p50=%7.1fms p99=%7.1fms max=%7.1fms (%d changes, rev %lld)  "
               "hub_rss=%ld KB (%+.1f KB/agent)  kill-9 restart->all resynced=%6.2fs pushes_on_resync=%d\n",
-              n, absl::ToDoubleSeconds(connect_time), p.p50_ms, p.p99_ms, p.max_ms, changes,
+              n, channels.size(), absl::ToDoubleSeconds(connect_time), p.p50_ms, p.p99_ms, p.max_ms, changes,
               static_cast<long long>(last_revision), rss_n, double(rss_n - rss0) / n, absl::ToDoubleSeconds(resync),
               resync_pushes);
   std::fflush(stdout);
   stop = true;
   heartbeats.t.join();
-  for (auto& a : agents) a->Disconnect();
-  hub.Kill(SIGTERM);
-  WaitFor([&] { for (auto& a : agents) { auto s = a->current(); if (s && !s->done()) return false; } return true; },
-          absl::Seconds(30));
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -6,6 +6,8 @@
 #include "shared/kubesim/crd_definition.h"
 #include "shared/kubesim/json_access.h"
 
+#include "shared/text/human_duration.h"
+
 namespace srfleet::kubesim {
 
 const char kNameColumnDoc[] =
@@ -104,34 +106,7 @@ Json CustomCell(const std::string& type, const Json& value, TableTime now) {
 
 }  // namespace
 
-std::string HumanDuration(std::chrono::seconds d) {
-  const int64_t seconds = d.count();
-  if (seconds < -1) return "<invalid>";
-  if (seconds < 0) return "0s";
-  if (seconds < 60 * 2) return absl::StrCat(seconds, "s");
-  const int64_t minutes = seconds / 60;
-  if (minutes < 10) {
-    const int64_t s = seconds % 60;
-    return s == 0 ? absl::StrCat(minutes, "m") : absl::StrCat(minutes, "m", s, "s");
-  }
-  if (minutes < 60 * 3) return absl::StrCat(minutes, "m");
-  const int64_t hours = seconds / 3600;
-  if (hours < 8) {
-    const int64_t m = minutes % 60;
-    return m == 0 ? absl::StrCat(hours, "h") : absl::StrCat(hours, "h", m, "m");
-  }
-  if (hours < 48) return absl::StrCat(hours, "h");
-  if (hours < 24 * 8) {
-    const int64_t h = hours % 24;
-    return h == 0 ? absl::StrCat(hours / 24, "d") : absl::StrCat(hours / 24, "d", h, "h");
-  }
-  if (hours < 24 * 365 * 2) return absl::StrCat(hours / 24, "d");
-  if (hours < 24 * 365 * 8) {
-    const int64_t dy = (hours / 24) % 365;
-    return dy == 0 ? absl::StrCat(hours / 24 / 365, "y") : absl::StrCat(hours / 24 / 365, "y", dy, "d");
-  }
-  return absl::StrCat(hours / 24 / 365, "y");
-}
+std::string HumanDuration(std::chrono::seconds d) { return text::HumanDuration(d.count()); }
 
 std::string AgeSince(const std::string& rfc3339, TableTime now) {
   if (rfc3339.empty()) return "<unknown>";

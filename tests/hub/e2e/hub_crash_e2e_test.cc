@@ -4,33 +4,20 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <filesystem>
 
 #include "tests/hub/e2e/fleet_harness.h"
+#include "tests/support/free_port.h"
 
 extern char** environ;
 
 namespace srfleet::fleet_e2e {
 namespace {
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class HubProcess {
  public:
@@ -82,7 +69,7 @@ TEST(HubCrashTest, KillNineLosesNoAcknowledgedIntentAndResyncWritesNothing) {
                            absl::StrCat("hub-crash-", ::getpid(), "-", absl::ToUnixNanos(absl::Now())))
                               .string();
   std::filesystem::create_directories(dir);
-  HubProcess hub(dir, FreePort());
+  HubProcess hub(dir, srfleet::testing::FreeLoopbackPort());
   ASSERT_TRUE(hub.Start());
   FleetClient fleet(hub.target());
   ASSERT_TRUE(fleet.Register("east", {{"env", "prod"}}).ok());
