@@ -56,6 +56,7 @@ struct Flags {
   std::string resync_period = "10m";
   std::string platform_poll_interval = "30s";
   std::string metrics_bind_address = "127.0.0.1:8080";
+  std::string metrics_tls_cert, metrics_tls_key;  // both: /metrics etc. over HTTPS only
   std::string leader_elect = "auto";  // auto: on in-cluster, off otherwise and with --simulate
   std::string leader_election_namespace;
   std::string log_level = "info";
@@ -152,8 +153,8 @@ absl::StatusOr<Simulation> StartSimulation(const Flags& flags) {
   return sim;
 }
 
-// Objects the samples need, so `kubectl apply -f samples/simple.yaml` works
-// on a fresh simulated cluster.
+// Objects the samples need, so `kubectl apply -f samples/simple.yaml` (and
+// samples/llamastack.yaml) works on a fresh simulated cluster.
 void SeedSimulation(kube::KubeClient& client) {
   (void)client.Create(kube::ResourceRef::Core("namespaces"),
                       {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "llm"}}}});
@@ -163,6 +164,15 @@ void SeedSimulation(kube::KubeClient& client) {
                        {"metadata", {{"name", "vllm-qwen"}, {"namespace", "llm"}}},
                        {"spec", {{"ports", Json::array({{{"name", "http"}, {"port", 8000}}})},
                                  {"selector", {{"app", "vllm-qwen"}}}}}});
+  // A Llama Stack server, found by the labels of samples/llamastack.yaml.
+  (void)client.Create(kube::ResourceRef::Core("services", "llm"),
+                      {{"apiVersion", "v1"},
+                       {"kind", "Service"},
+                       {"metadata", {{"name", "llama-stack"},
+                                     {"namespace", "llm"},
+                                     {"labels", {{"app", "llama-stack"}, {"model", "llama-3.3-70b"}}}}},
+                       {"spec", {{"ports", Json::array({{{"name", "http"}, {"port", 8321}}})},
+                                 {"selector", {{"app", "llama-stack"}}}}}});
 }
 
 absl::StatusOr<kube::RestConfig> LoadConfig(const Flags& flags, const std::string& kubeconfig) {
@@ -197,6 +207,13 @@ int Run(const Flags& flags) {
     std::fprintf(stderr, "error: --metrics-bind-address: %s\n", std::string(bind.status().message()).c_str());
     return 2;
   }
+  if (flags.metrics_tls_cert.empty() != flags.metrics_tls_key.empty()) {
+    std::fprintf(stderr, "error: --metrics-tls-cert and --metrics-tls-key: give both or neither\n");
+    return 2;
+  }
+  // The files are read (and their errors reported) when the server starts.
+  bind->tls_cert_file = flags.metrics_tls_cert;
+  bind->tls_key_file = flags.metrics_tls_key;
   absl::StatusOr<HubFlags> hub_flags = CheckHubFlags(flags);
   if (!hub_flags.ok()) {
     std::fprintf(stderr, "error: %s\n", std::string(hub_flags.status().message()).c_str());
@@ -411,6 +428,9 @@ int main(int argc, char** argv) {
   app.add_option("--platform-poll-interval", flags.platform_poll_interval,
                  "re-run discovery (OpenShift, Gateway API, KServe) this often");
   app.add_option("--metrics-bind-address", flags.metrics_bind_address, "host:port of /metrics /healthz /readyz");
+  app.add_option("--metrics-tls-cert", flags.metrics_tls_cert,
+                 "certificate (PEM) to serve /metrics /healthz /readyz over HTTPS only (default: plain HTTP)");
+  app.add_option("--metrics-tls-key", flags.metrics_tls_key, "private key (PEM) of --metrics-tls-cert");
   app.add_option("--leader-elect", flags.leader_elect,
                  "true/false: take a Lease so that one replica reconciles (default: on in-cluster, off otherwise)")
       ->expected(0, 1)

@@ -70,6 +70,9 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(IntentStore& store, 
   if (!o.http_address.empty()) {
     absl::StatusOr<ops::HttpServerOptions> bind = ops::ParseBindAddress(o.http_address);
     if (!bind.ok()) return bind.status();
+    bind->tls_cert_file = o.http_tls_cert_file;
+    bind->tls_key_file = o.http_tls_key_file;
+    bind->tls_client_ca_file = o.http_tls_client_ca_file;
     ops::HttpRoutes routes;
     HubMetrics* metrics = &impl->metrics;
     routes["/metrics"] = [metrics] {
@@ -79,7 +82,12 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(IntentStore& store, 
     // Ready once the store is loaded and gRPC serves, which is before Start returns.
     routes["/readyz"] = [] { return ops::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"}; };
     absl::StatusOr<std::unique_ptr<ops::HttpServer>> http = ops::HttpServer::Start(*bind, std::move(routes));
-    if (!http.ok()) return http.status();
+    if (!http.ok()) {
+      // ops names its own fields (tls_cert_file, ...): say which server they
+      // belong to, next to the gRPC side's TLS settings.
+      return absl::Status(http.status().code(),
+                          absl::StrCat("HTTP side (/metrics): ", std::string(http.status().message())));
+    }
     impl->http = *std::move(http);
   }
   Impl* raw = impl.get();

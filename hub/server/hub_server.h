@@ -22,6 +22,12 @@ namespace srfleet::hub {
 struct HubOptions {
   std::string grpc_address = "127.0.0.1:0";   // host:port; port 0 picks one
   std::string http_address = "127.0.0.1:0";   // "" : no HTTP side
+  // HTTPS for the HTTP side, from PEM files (see ops::HttpServerOptions):
+  // cert and key both or neither; with a client CA, scrapers need a
+  // certificate it signed. Empty: plain HTTP.
+  std::string http_tls_cert_file;
+  std::string http_tls_key_file;
+  std::string http_tls_client_ca_file;
   // Null: plaintext (development only; main.cc requires --insecure for it).
   std::shared_ptr<grpc::ServerCredentials> credentials;
   bool mtls_required = false;                 // credentials demand client certs: bind Hello to the cert name

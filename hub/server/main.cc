@@ -3,6 +3,9 @@
 //   srfleet-hub --data-dir /var/lib/srfleet --tls-cert hub.pem --tls-key hub-key.pem --tls-client-ca ca.pem
 //   srfleet-hub --data-dir ./data --insecure --auto-register     # local development
 //
+// /metrics /healthz /readyz are served over HTTPS with the hub's certificate
+// (or --http-tls-cert/--http-tls-key); plain HTTP only with --insecure.
+//
 // Flags, logs and signals live here; the server is hub/server/hub_server.h.
 #include <signal.h>
 
@@ -29,6 +32,7 @@ struct Flags {
   std::string http_listen = "0.0.0.0:7080";
   std::string data_dir = "srfleet-hub-data";
   std::string tls_cert, tls_key, tls_client_ca;
+  std::string http_tls_cert, http_tls_key, http_tls_client_ca;
   bool insecure = false;
   bool auto_register = false;
   std::string heartbeat_interval = "5s";
@@ -76,6 +80,20 @@ int Run(const Flags& flags) {
     options.credentials = *creds;
     options.mtls_required = !flags.tls_client_ca.empty();
   }
+  if (flags.http_tls_cert.empty() != flags.http_tls_key.empty()) {
+    return Fail(2, "--http-tls-cert and --http-tls-key: give both, or neither to use --tls-cert/--tls-key");
+  }
+  // The HTTP side reuses the gRPC certificate unless given its own: a hub
+  // with a certificate has no plaintext port (--insecure has none to lend).
+  // Its client CA is not inherited: scrapers (Prometheus, kubelet probes)
+  // hold no agent certificates.
+  const bool inherit_tls = flags.http_tls_cert.empty() && !flags.insecure;
+  options.http_tls_cert_file = inherit_tls ? flags.tls_cert : flags.http_tls_cert;
+  options.http_tls_key_file = inherit_tls ? flags.tls_key : flags.http_tls_key;
+  options.http_tls_client_ca_file = flags.http_tls_client_ca;
+  if (!options.http_tls_client_ca_file.empty() && options.http_tls_cert_file.empty()) {
+    return Fail(2, "--http-tls-client-ca needs HTTPS: --http-tls-cert/--http-tls-key (or --tls-cert/--tls-key)");
+  }
 
   std::error_code ec;
   std::filesystem::create_directories(flags.data_dir, ec);
@@ -94,9 +112,13 @@ int Run(const Flags& flags) {
 
   absl::StatusOr<std::unique_ptr<HubServer>> hub = HubServer::Start(**store, options);
   if (!hub.ok()) return Fail(1, std::string(hub.status().message()));
-  spdlog::info("msg=\"srfleet-hub serving\" grpc={} port={} http_port={} tls={} mtls={} store={} auto_register={}",
-               flags.listen, (*hub)->grpc_port(), (*hub)->http_port(), flags.insecure ? "off" : "on",
-               options.mtls_required ? "on" : "off", store_options.path, flags.auto_register);
+  const char* http_tls = options.http_tls_cert_file.empty() ? "off"
+                         : options.http_tls_client_ca_file.empty() ? "on"
+                                                                   : "mtls";
+  spdlog::info(
+      "msg=\"srfleet-hub serving\" grpc={} port={} http_port={} http_tls={} tls={} mtls={} store={} auto_register={}",
+      flags.listen, (*hub)->grpc_port(), (*hub)->http_port(), http_tls, flags.insecure ? "off" : "on",
+      options.mtls_required ? "on" : "off", store_options.path, flags.auto_register);
   if (flags.insecure) spdlog::warn("msg=\"plaintext gRPC (--insecure): anyone who can reach the port can act as any cluster\"");
 
   int sig = 0;
@@ -121,7 +143,14 @@ int main(int argc, char** argv) {
   app.add_option("--tls-client-ca", flags.tls_client_ca,
                  "require client certificates signed by this CA (mutual TLS; agents must present a certificate "
                  "naming their cluster)");
-  app.add_flag("--insecure", flags.insecure, "plaintext gRPC (local development only)");
+  app.add_option("--http-tls-cert", flags.http_tls_cert,
+                 "certificate (PEM) of the HTTPS /metrics /healthz /readyz port (default: --tls-cert; plain HTTP "
+                 "without either)");
+  app.add_option("--http-tls-key", flags.http_tls_key, "private key (PEM) of --http-tls-cert (default: --tls-key)");
+  app.add_option("--http-tls-client-ca", flags.http_tls_client_ca,
+                 "require scrapers of the HTTPS port to present a certificate signed by this CA (default: none)");
+  app.add_flag("--insecure", flags.insecure,
+               "plaintext gRPC, and plain HTTP unless --http-tls-cert (local development only)");
   app.add_flag("--auto-register", flags.auto_register,
                "accept agents of clusters nobody registered (default: refuse them)");
   app.add_option("--heartbeat-interval", flags.heartbeat_interval, "how often agents send a heartbeat");
