@@ -25,7 +25,9 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "agent/hublink/claims.h"
 #include "agent/hublink/hub_link.h"
@@ -66,7 +68,43 @@ struct Flags {
   std::vector<std::string> cluster_labels;  // k=v
   std::string hub_ca, hub_cert, hub_key, hub_server_name;
   bool hub_insecure = false;
+  // A mounted Secret (optional): address, cluster-name, labels, ca.crt,
+  // tls.crt, tls.key. No `address` file: standalone.
+  std::string hub_config_dir;
 };
+
+// Fills the hub flags from --hub-config-dir. In a Pod the directory is an
+// optional Secret volume: present means fleet mode, absent or without an
+// address means standalone, with no shell or templating needed.
+absl::Status ApplyHubConfigDir(Flags& flags) {
+  if (flags.hub_config_dir.empty()) return absl::OkStatus();
+  namespace fs = std::filesystem;
+  const fs::path dir(flags.hub_config_dir);
+  auto read = [&dir](const char* name) -> std::string {
+    std::ifstream in(dir / name);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return std::string(absl::StripAsciiWhitespace(text));
+  };
+  const std::string address = read("address");
+  if (address.empty()) return absl::OkStatus();  // standalone
+  if (!flags.hub.empty()) {
+    return absl::InvalidArgumentError("--hub and --hub-config-dir " + flags.hub_config_dir +
+                                      "/address: give one or the other");
+  }
+  flags.hub = address;
+  if (flags.cluster_name.empty()) flags.cluster_name = read("cluster-name");
+  for (absl::string_view line : absl::StrSplit(read("labels"), '\n', absl::SkipWhitespace())) {
+    flags.cluster_labels.emplace_back(absl::StripAsciiWhitespace(line));
+  }
+  auto file_if_present = [&dir](const char* name, std::string& flag) {
+    std::error_code ec;
+    if (flag.empty() && fs::exists(dir / name, ec)) flag = (dir / name).string();
+  };
+  file_if_present("ca.crt", flags.hub_ca);
+  file_if_present("tls.crt", flags.hub_cert);
+  file_if_present("tls.key", flags.hub_key);
+  return absl::OkStatus();
+}
 
 // A DNS-1123 label, as the hub registers clusters by.
 bool IsDns1123Label(const std::string& s) {
@@ -189,7 +227,7 @@ bool ParseBool(const std::string& s, bool fallback) {
   return fallback;
 }
 
-int Run(const Flags& flags) {
+int Run(Flags flags) {
   SetUpLogging(flags.log_level);
   absl::Duration resync;
   if (!absl::ParseDuration(flags.resync_period, &resync) || resync < absl::ZeroDuration()) {
@@ -214,6 +252,10 @@ int Run(const Flags& flags) {
   // The files are read (and their errors reported) when the server starts.
   bind->tls_cert_file = flags.metrics_tls_cert;
   bind->tls_key_file = flags.metrics_tls_key;
+  if (absl::Status s = ApplyHubConfigDir(flags); !s.ok()) {
+    std::fprintf(stderr, "error: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
   absl::StatusOr<HubFlags> hub_flags = CheckHubFlags(flags);
   if (!hub_flags.ok()) {
     std::fprintf(stderr, "error: %s\n", std::string(hub_flags.status().message()).c_str());
@@ -446,6 +488,9 @@ int main(int argc, char** argv) {
   app.add_option("--hub-ca", flags.hub_ca, "CA bundle (PEM) the hub's certificate must chain to (default: system roots)");
   app.add_option("--hub-cert", flags.hub_cert, "client certificate (PEM) for mutual TLS; the hub checks it names the cluster");
   app.add_option("--hub-key", flags.hub_key, "private key (PEM) of --hub-cert");
+  app.add_option("--hub-config-dir", flags.hub_config_dir,
+                 "directory with address, cluster-name, labels (k=v lines), ca.crt, tls.crt, tls.key (a mounted "
+                 "Secret); without an address file: standalone");
   app.add_option("--hub-server-name", flags.hub_server_name,
                  "name to verify the hub's certificate against (default: the host of --hub)");
   app.add_flag("--hub-insecure", flags.hub_insecure, "plaintext to the hub (local development only)");
