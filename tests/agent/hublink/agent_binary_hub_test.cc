@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,34 @@ TEST(AgentBinaryHubTest, SimulatedClusterTakesAnIntentFromTheHub) {
   EXPECT_EQ(agent.Terminate(), 0) << agent.Log();
   EXPECT_TRUE(WaitFor([&] { return hub->open_streams() == 0; }));
   EXPECT_NE(agent.Log().find("hub link: stopped"), std::string::npos);
+}
+
+TEST(AgentBinaryHubTest, HubConfigDirSelectsFleetModeAndAnEmptyOneStandalone) {
+  std::unique_ptr<FakeHub> hub = FakeHub::Start();
+  ASSERT_NE(hub, nullptr);
+  kube::testing::TempDir dir;
+  const std::filesystem::path config = dir.path() / "hub";
+  std::filesystem::create_directories(config);
+  {  // Empty (the optional Secret is absent): standalone, no dial.
+    AgentProcess agent({"--simulate", "--metrics-bind-address", "127.0.0.1:0", "--hub-config-dir", config.string()},
+                       (dir.path() / "standalone.log").string());
+    ASSERT_TRUE(WaitFor([&] { return agent.Log().find("srfleet-agent running") != std::string::npos; },
+                        absl::Seconds(30)));
+    EXPECT_NE(agent.Log().find("hub=<none: standalone>"), std::string::npos) << agent.Log();
+    EXPECT_EQ(agent.Terminate(), 0);
+  }
+  testing_support::WriteFile(config / "address", hub->address() + "\n");
+  testing_support::WriteFile(config / "cluster-name", "from-secret\n");
+  testing_support::WriteFile(config / "labels", "env=prod\nregion=eu\n");
+  AgentProcess agent({"--simulate", "--metrics-bind-address", "127.0.0.1:0", "--hub-config-dir", config.string(),
+                      "--hub-insecure"},
+                     (dir.path() / "fleet.log").string());
+  ASSERT_TRUE(WaitFor([&] { return !hub->hellos().empty(); }, absl::Seconds(30))) << agent.Log();
+  const v1::Hello hello = hub->hellos().front();
+  EXPECT_EQ(hello.cluster(), "from-secret");
+  EXPECT_EQ(hello.labels().at("env"), "prod");
+  EXPECT_EQ(hello.labels().at("region"), "eu");
+  EXPECT_EQ(agent.Terminate(), 0) << agent.Log();
 }
 
 }  // namespace
