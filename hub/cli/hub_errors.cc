@@ -93,6 +93,11 @@ int ReportHubError(const absl::Status& status, const HubEndpoint& hub, const std
             << "). Is srfleet-hub running? " << WhereToSetTheHub(hub) << "\n";
         if (hub.insecure && reason == "the connection was closed") {
           err << "hint: the hub may require TLS; drop --insecure (and SRFLEET_INSECURE / tls.insecure).\n";
+        } else if (!hub.insecure && !hub.client_cert && reason == "the connection was closed") {
+          // A hub with mutual TLS ends the handshake of a client without a
+          // certificate; gRPC reports only that the connection closed.
+          err << "hint: the hub may require a client certificate (mutual TLS); pass --tls-cert and --tls-key "
+                 "(SRFLEET_TLS_CERT / SRFLEET_TLS_KEY) with an administrator certificate.\n";
         }
       }
       break;

@@ -2,13 +2,12 @@
 
 #include <utility>
 
-#include <grpc/grpc_security_constants.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
-#include <grpcpp/security/auth_context.h>
 #include <grpcpp/server_context.h>
 
 #include "absl/strings/str_cat.h"
 #include "fleet/v1/agent_link.pb.h"
+#include "hub/server/peer_identity.h"
 
 namespace srfleet::hub {
 namespace {
@@ -17,18 +16,6 @@ grpc::Status ToGrpc(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
-PeerIdentity IdentityOf(grpc::CallbackServerContext* context, bool mtls_required) {
-  PeerIdentity id;
-  id.peer = context->peer();
-  id.mtls_required = mtls_required;
-  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
-  if (auth && auth->IsPeerAuthenticated()) {
-    for (const char* property : {GRPC_X509_CN_PROPERTY_NAME, GRPC_X509_SAN_PROPERTY_NAME}) {
-      for (const grpc::string_ref& v : auth->FindPropertyValues(property)) id.names.emplace_back(v.data(), v.size());
-    }
-  }
-  return id;
-}
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "hub/placement/label_selector.h"
 #include "hub/server/manifest_check.h"
+#include "hub/server/peer_identity.h"
 
 namespace srfleet::hub {
 namespace {
@@ -113,7 +114,20 @@ class EventWatch : public grpc::ServerWriteReactor<fleet::v1::FleetEvent>,
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// A watch refused before it started: finishes at once.
+class RefusedWatch : public grpc::ServerWriteReactor<fleet::v1::FleetEvent> {
+ public:
+  explicit RefusedWatch(const absl::Status& status) {
+    Finish(grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message())));
+  }
+  void OnDone() override { std::unique_ptr<RefusedWatch> self(this); }
+};
+
 }  // namespace
+
+absl::Status FleetService::Authorize(grpc::CallbackServerContext* ctx) const {
+  return AuthorizeAdmin(IdentityOf(ctx, mtls_required_), admin_names_);
+}
 
 grpc::ServerUnaryReactor* FleetService::Done(grpc::CallbackServerContext* ctx, const char* method,
                                              const absl::Status& status) {
@@ -126,6 +140,7 @@ grpc::ServerUnaryReactor* FleetService::Done(grpc::CallbackServerContext* ctx, c
 grpc::ServerUnaryReactor* FleetService::ApplyIntent(grpc::CallbackServerContext* ctx,
                                                     const fleet::v1::ApplyIntentRequest* req,
                                                     fleet::v1::ApplyIntentResponse* resp) {
+  if (absl::Status auth = Authorize(ctx); !auth.ok()) return Done(ctx, "ApplyIntent", auth);
   absl::StatusOr<CheckedManifest> manifest = CheckManifest(req->manifest_json(), req->default_namespace());
   if (!manifest.ok()) return Done(ctx, "ApplyIntent", manifest.status());
   if (absl::Status s = ValidatePlacement(req->placement()); !s.ok()) return Done(ctx, "ApplyIntent", s);
@@ -141,6 +156,7 @@ grpc::ServerUnaryReactor* FleetService::ApplyIntent(grpc::CallbackServerContext*
 
 grpc::ServerUnaryReactor* FleetService::GetIntent(grpc::CallbackServerContext* ctx,
                                                   const fleet::v1::GetIntentRequest* req, fleet::v1::IntentView* resp) {
+  if (absl::Status auth = Authorize(ctx); !auth.ok()) return Done(ctx, "GetIntent", auth);
   absl::StatusOr<fleet::v1::IntentView> view = distributor_.GetIntent(NormaliseId(req->intent_id()));
   if (view.ok()) *resp = *std::move(view);
   return Done(ctx, "GetIntent", view.status());
@@ -149,6 +165,7 @@ grpc::ServerUnaryReactor* FleetService::GetIntent(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* FleetService::ListIntents(grpc::CallbackServerContext* ctx,
                                                     const fleet::v1::ListIntentsRequest* req,
                                                     fleet::v1::ListIntentsResponse* resp) {
+  if (absl::Status auth = Authorize(ctx); !auth.ok()) return Done(ctx, "ListIntents", auth);
   for (fleet::v1::IntentView& v : distributor_.ListIntents(req->namespace_())) *resp->add_intents() = std::move(v);
   return Done(ctx, "ListIntents", absl::OkStatus());
 }
@@ -156,6 +173,7 @@ grpc::ServerUnaryReactor* FleetService::ListIntents(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* FleetService::DeleteIntent(grpc::CallbackServerContext* ctx,
                                                      const fleet::v1::DeleteIntentRequest* req,
                                                      fleet::v1::DeleteIntentResponse* resp) {
+  if (absl::Status auth = Authorize(ctx); !auth.ok()) return Done(ctx, "DeleteIntent", auth);
   absl::StatusOr<int64_t> revision = distributor_.DeleteIntent(NormaliseId(req->intent_id()));
   if (revision.ok()) resp->set_revision(*revision);
   return Done(ctx, "DeleteIntent", revision.status());
@@ -164,6 +182,7 @@ grpc::ServerUnaryReactor* FleetService::DeleteIntent(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* FleetService::IntentHistory(grpc::CallbackServerContext* ctx,
                                                       const fleet::v1::IntentHistoryRequest* req,
                                                       fleet::v1::IntentHistoryResponse* resp) {
+  if (absl::Status auth = Authorize(ctx); !auth.ok()) return Done(ctx, "IntentHistory", auth);
   if (store_ == nullptr) return Done(ctx, "IntentHistory", absl::UnavailableError("no store"));
   absl::StatusOr<std::vector<IntentRecord>> history = store_->History(NormaliseId(req->intent_id()));
   if (!history.ok()) return Done(ctx, "IntentHistory", history.status());
@@ -182,6 +201,7 @@ grpc::ServerUnaryReactor* FleetService::IntentHistory(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* FleetService::RegisterCluster(grpc::CallbackServerContext* ctx,
                                                         const fleet::v1::RegisterClusterRequest* req,
                                                         fleet::v1::ClusterView* resp) {
+  if (absl::Status auth = Authorize(ctx); !auth.ok()) return Done(ctx, "RegisterCluster", auth);
   fleet::v1::Placement probe;  // labels must be valid label keys/values
   for (const auto& [k, v] : req->labels()) (*probe.mutable_match_labels())[k] = v;
   if (absl::Status s = ValidatePlacement(probe); !s.ok()) {
@@ -197,12 +217,14 @@ grpc::ServerUnaryReactor* FleetService::RegisterCluster(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* FleetService::DeregisterCluster(grpc::CallbackServerContext* ctx,
                                                           const fleet::v1::DeregisterClusterRequest* req,
                                                           fleet::v1::DeregisterClusterResponse*) {
+  if (absl::Status auth = Authorize(ctx); !auth.ok()) return Done(ctx, "DeregisterCluster", auth);
   return Done(ctx, "DeregisterCluster", distributor_.DeregisterCluster(req->name()));
 }
 
 grpc::ServerUnaryReactor* FleetService::GetCluster(grpc::CallbackServerContext* ctx,
                                                    const fleet::v1::GetClusterRequest* req,
                                                    fleet::v1::ClusterView* resp) {
+  if (absl::Status auth = Authorize(ctx); !auth.ok()) return Done(ctx, "GetCluster", auth);
   absl::StatusOr<fleet::v1::ClusterView> view = distributor_.GetCluster(req->name());
   if (view.ok()) *resp = *std::move(view);
   return Done(ctx, "GetCluster", view.status());
@@ -211,12 +233,18 @@ grpc::ServerUnaryReactor* FleetService::GetCluster(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* FleetService::ListClusters(grpc::CallbackServerContext* ctx,
                                                      const fleet::v1::ListClustersRequest*,
                                                      fleet::v1::ListClustersResponse* resp) {
+  if (absl::Status auth = Authorize(ctx); !auth.ok()) return Done(ctx, "ListClusters", auth);
   for (fleet::v1::ClusterView& v : distributor_.ListClusters()) *resp->add_clusters() = std::move(v);
   return Done(ctx, "ListClusters", absl::OkStatus());
 }
 
 grpc::ServerWriteReactor<fleet::v1::FleetEvent>* FleetService::WatchEvents(
     grpc::CallbackServerContext* ctx, const fleet::v1::WatchEventsRequest* req) {
+  if (absl::Status auth = Authorize(ctx); !auth.ok()) {
+    metrics_.OnFleetRequest("WatchEvents", "PERMISSION_DENIED");
+    auto refused = std::make_unique<RefusedWatch>(auth);
+    return refused.release();  // deletes itself in OnDone
+  }
   metrics_.OnFleetRequest("WatchEvents", "OK");
   EventBus::Filter filter;
   if (!req->intent_id().empty()) filter.intent_id = NormaliseId(req->intent_id());

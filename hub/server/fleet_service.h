@@ -8,12 +8,22 @@
 #include "hub/server/hub_metrics.h"
 #include "hub/server/intent_distributor.h"
 
+#include <string>
+#include <vector>
+
 namespace srfleet::hub {
 
 class FleetService final : public fleet::v1::Fleet::CallbackService {
  public:
-  FleetService(IntentDistributor& distributor, EventBus& events, HubMetrics& metrics)
-      : distributor_(distributor), events_(events), metrics_(metrics) {}
+  // With mutual TLS, every call must come with a certificate naming one of
+  // `admin_names` (see peer_identity.h).
+  FleetService(IntentDistributor& distributor, EventBus& events, HubMetrics& metrics, bool mtls_required,
+               std::vector<std::string> admin_names)
+      : distributor_(distributor),
+        events_(events),
+        metrics_(metrics),
+        mtls_required_(mtls_required),
+        admin_names_(std::move(admin_names)) {}
 
   grpc::ServerUnaryReactor* ApplyIntent(grpc::CallbackServerContext* ctx, const fleet::v1::ApplyIntentRequest* req,
                                         fleet::v1::ApplyIntentResponse* resp) override;
@@ -44,11 +54,14 @@ class FleetService final : public fleet::v1::Fleet::CallbackService {
 
  private:
   grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const char* method, const absl::Status& status);
+  absl::Status Authorize(grpc::CallbackServerContext* ctx) const;
 
   IntentDistributor& distributor_;
   EventBus& events_;
   HubMetrics& metrics_;
   IntentStore* store_ = nullptr;
+  const bool mtls_required_;
+  const std::vector<std::string> admin_names_;
 };
 
 }  // namespace srfleet::hub

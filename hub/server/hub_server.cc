@@ -21,7 +21,7 @@ struct HubServer::Impl {
       : options(std::move(opts)),
         distributor(store, metrics, events, options.distributor),
         agent_link(distributor, metrics, options.mtls_required),
-        fleet(distributor, events, metrics) {
+        fleet(distributor, events, metrics, options.mtls_required, options.admin_names) {
     fleet.set_store(&store);
   }
 

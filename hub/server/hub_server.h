@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -31,6 +32,8 @@ struct HubOptions {
   // Null: plaintext (development only; main.cc requires --insecure for it).
   std::shared_ptr<grpc::ServerCredentials> credentials;
   bool mtls_required = false;                 // credentials demand client certs: bind Hello to the cert name
+  // With mTLS: the certificate names allowed on the Fleet API (CLI).
+  std::vector<std::string> admin_names = {"srfleet-admin"};
   int max_message_bytes = 4 * 1024 * 1024;    // larger messages: RESOURCE_EXHAUSTED
   DistributorOptions distributor;
   absl::Duration tick_interval = absl::Milliseconds(500);

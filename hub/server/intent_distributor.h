@@ -36,6 +36,7 @@
 #include "hub/server/cluster_writer.h"
 #include "hub/server/event_bus.h"
 #include "hub/server/hub_metrics.h"
+#include "hub/server/peer_identity.h"
 #include "hub/store/intent_store.h"
 
 namespace srfleet::hub {
@@ -57,12 +58,6 @@ struct DistributorOptions {
   std::string hub_id = "srfleet-hub";
 };
 
-// Who is on the other end of a stream, as TLS proved it.
-struct PeerIdentity {
-  std::string peer;                  // ipv4:127.0.0.1:5555
-  bool mtls_required = false;        // the server demands client certificates
-  std::vector<std::string> names;    // certificate CN and DNS SANs
-};
 
 struct ApplyResult {
   std::string intent_id;

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <grpcpp/security/server_credentials.h>
 
@@ -40,6 +41,7 @@ struct Flags {
   int max_message_bytes = 4 * 1024 * 1024;
   std::string sqlite_synchronous = "full";
   std::string log_level = "info";
+  std::vector<std::string> admin_names = {"srfleet-admin"};
 };
 
 int Fail(int code, const std::string& message) {
@@ -79,6 +81,7 @@ int Run(const Flags& flags) {
     }
     options.credentials = *creds;
     options.mtls_required = !flags.tls_client_ca.empty();
+    options.admin_names = flags.admin_names;
   }
   if (flags.http_tls_cert.empty() != flags.http_tls_key.empty()) {
     return Fail(2, "--http-tls-cert and --http-tls-key: give both, or neither to use --tls-cert/--tls-key");
@@ -140,6 +143,10 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", flags.data_dir, "directory of the SQLite store (hub.db)");
   app.add_option("--tls-cert", flags.tls_cert, "server certificate (PEM)");
   app.add_option("--tls-key", flags.tls_key, "server private key (PEM)");
+  app.add_option("--admin-name", flags.admin_names,
+                 "with --tls-client-ca: a client certificate name (CN or DNS SAN) allowed on the Fleet API (the "
+                 "CLI); repeatable. Cluster certificates only connect agents")
+      ->default_str("srfleet-admin");
   app.add_option("--tls-client-ca", flags.tls_client_ca,
                  "require client certificates signed by this CA (mutual TLS; agents must present a certificate "
                  "naming their cluster)");

@@ -53,10 +53,9 @@ grpc::Status HelloOver(std::shared_ptr<grpc::Channel> channel, const std::string
 TEST_F(HubTlsTest, AgentCertificateMustNameItsCluster) {
   StartHub();
   // The fixture's plaintext Fleet client cannot talk to a TLS hub: use one with a cert.
-  auto admin = grpc::CreateChannel(hub_->grpc_target(), ClientCreds("admin"));
   grpc::ChannelArguments args;
   args.SetSslTargetNameOverride("localhost");
-  admin = grpc::CreateCustomChannel(hub_->grpc_target(), ClientCreds("admin"), args);
+  auto admin = grpc::CreateCustomChannel(hub_->grpc_target(), ClientCreds("srfleet-admin"), args);
   fleet_ = fleet::v1::Fleet::NewStub(admin);
   ASSERT_TRUE(Register("east", {}).ok());
   ASSERT_TRUE(Register("west", {}).ok());
@@ -79,6 +78,31 @@ TEST_F(HubTlsTest, AgentCertificateMustNameItsCluster) {
   fleet::v1::ListClustersResponse resp;
   EXPECT_EQ(stub->ListClusters(&ctx, fleet::v1::ListClustersRequest(), &resp).error_code(),
             grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(HubTlsTest, AClusterCertificateCannotUseTheFleetApi) {
+  StartHub();
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  auto as_cluster = fleet::v1::Fleet::NewStub(
+      grpc::CreateCustomChannel(hub_->grpc_target(), ClientCreds("east"), args));
+  grpc::ClientContext ctx;
+  fleet::v1::ListClustersResponse resp;
+  grpc::Status s = as_cluster->ListClusters(&ctx, fleet::v1::ListClustersRequest(), &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("administrator certificate"));
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("srfleet-admin"));
+
+  grpc::ClientContext watch_ctx;
+  auto watch = as_cluster->WatchEvents(&watch_ctx, fleet::v1::WatchEventsRequest());
+  fleet::v1::FleetEvent event;
+  EXPECT_FALSE(watch->Read(&event));
+  EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  auto as_admin = fleet::v1::Fleet::NewStub(
+      grpc::CreateCustomChannel(hub_->grpc_target(), ClientCreds("srfleet-admin"), args));
+  grpc::ClientContext admin_ctx;
+  EXPECT_TRUE(as_admin->ListClusters(&admin_ctx, fleet::v1::ListClustersRequest(), &resp).ok());
 }
 
 }  // namespace
