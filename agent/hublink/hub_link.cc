@@ -9,6 +9,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "shared/text/log_value.h"
 #include "absl/synchronization/mutex.h"
 #include "agent/hublink/intent_materializer.h"
 #include "agent/hublink/link_session.h"
@@ -29,8 +30,15 @@ StatusReporterOptions ReporterOptions(const HubLinkOptions& o) {
   return r;
 }
 
+// "UNAVAILABLE: connection refused": the code by name, as gRPC documents it.
 std::string Describe(const grpc::Status& status) {
-  return absl::StrCat(static_cast<int>(status.error_code()), " ", status.error_message());
+  static constexpr const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+                                           "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  const int code = static_cast<int>(status.error_code());
+  const std::string name = code >= 0 && code <= 16 ? kNames[code] : absl::StrCat("CODE_", code);
+  return absl::StrCat(name, ": ", status.error_message());
 }
 
 }  // namespace
@@ -88,7 +96,8 @@ struct HubLink::State {
       }
       if (end.welcomed || absl::Now() - started > options.stable_stream) backoff.Reset();
       const absl::Duration delay = backoff.Next();
-      spdlog::warn("msg=\"hub link: {}\" hub={} error=\"{}\" retry_in={}", end.what, options.hub_address, end.detail,
+      spdlog::warn("msg=\"hub link: {}\" hub={} error={} retry_in={}", end.what, options.hub_address,
+                   text::LogQuote(end.detail),
                    absl::FormatDuration(delay));
       if (SleepUnlessStopped(delay)) break;
     }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/hublink/fleet_metadata.h"
 #include "agent/reconcile/json_fields.h"
+#include "shared/text/log_value.h"
 #include "spdlog/spdlog.h"
 
 namespace srfleet::agent::hublink {
@@ -96,8 +97,8 @@ PushOutcome IntentMaterializer::Upsert(const fleet::v1::IntentUpsert& upsert) {
   const std::string& ns = upsert.namespace_();
   const std::string& name = upsert.name();
   auto nack = [&](const std::string& error) {
-    spdlog::warn("msg=\"intent refused\" intent={} revision={} error=\"{}\"", upsert.intent_id(), upsert.revision(),
-                 error);
+    spdlog::warn("msg=\"intent refused\" intent={} revision={} error={}", upsert.intent_id(), upsert.revision(),
+                 text::LogQuote(error));
     return PushOutcome{Nack(upsert.nonce(), upsert.intent_id(), upsert.revision(), error), false};
   };
   if (ns.empty() || name.empty()) return nack("intent without namespace or name");
@@ -144,7 +145,7 @@ PushOutcome IntentMaterializer::Upsert(const fleet::v1::IntentUpsert& upsert) {
 
 PushOutcome IntentMaterializer::Delete(const fleet::v1::IntentDelete& del) {
   auto nack = [&](const std::string& error) {
-    spdlog::warn("msg=\"intent delete refused\" intent={} error=\"{}\"", del.intent_id(), error);
+    spdlog::warn("msg=\"intent delete refused\" intent={} error={}", del.intent_id(), text::LogQuote(error));
     return PushOutcome{Nack(del.nonce(), del.intent_id(), 0, error), false};
   };
   auto done = [&](bool wrote) { return PushOutcome{Ack(del.nonce(), del.intent_id(), 0), wrote}; };

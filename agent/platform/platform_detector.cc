@@ -110,7 +110,8 @@ absl::Status PlatformDetector::DetectNow() {
     state_->facts = *now;
     state_->detected = true;
   }
-  spdlog::info("platform: {}", DescribePlatform(*now));
+  spdlog::info("msg=\"platform detected\" openshift={} kubernetes={} gateway_api={} kserve={}", now->openshift,
+               now->kubernetes_version.empty() ? "unknown" : now->kubernetes_version, now->gateway_api, now->kserve);
   if (state_->callback) state_->callback(before, *now, first);
   return absl::OkStatus();
 }
