@@ -394,9 +394,10 @@ int Run(Flags flags) {
     elector = *std::move(made);
   }
 
-  auto readiness = [&agent, &elector]() -> absl::Status {
+  // Ready = caches synced, leader or not: a standby is ready to take over,
+  // and a 503 standby would stall every rolling update of the Deployment.
+  auto readiness = [&agent]() -> absl::Status {
     if (!agent.Synced()) return absl::UnavailableError("informers not synced");
-    if (elector && !elector->IsLeader()) return absl::UnavailableError("not the leader (standby replica)");
     return absl::OkStatus();
   };
   absl::StatusOr<std::unique_ptr<ops::HttpServer>> http = ops::HttpServer::Start(*bind, OpsRoutes(metrics.get(), readiness));

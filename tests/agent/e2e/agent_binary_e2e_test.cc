@@ -137,10 +137,14 @@ TEST(AgentBinaryTest, LeaderElectionLetsOneReplicaReconcileAndHandsOver) {
   ASSERT_NE(a.Leader(), b.Leader()) << "exactly one leader\n" << a.Log() << "\n" << b.Log();
   AgentProcess& leader = a.Leader() ? a : b;
   AgentProcess& standby = a.Leader() ? b : a;
-  // The standby is alive but not ready (it does not reconcile).
+  // The standby is alive and ready (warm caches, able to take over): a
+  // standby that reported 503 would stall every rolling update of a
+  // 2-replica Deployment. Who leads shows in srfleet_agent_leader.
   EXPECT_NE(HttpGet(standby.port, "/healthz").find(" 200 "), std::string::npos);
-  EXPECT_NE(HttpGet(standby.port, "/readyz").find(" 503 "), std::string::npos);
+  EXPECT_NE(HttpGet(standby.port, "/readyz").find(" 200 "), std::string::npos);
   EXPECT_NE(HttpGet(leader.port, "/readyz").find(" 200 "), std::string::npos);
+  EXPECT_NE(HttpGet(standby.port, "/metrics").find("srfleet_agent_leader 0"), std::string::npos);
+  EXPECT_NE(HttpGet(leader.port, "/metrics").find("srfleet_agent_leader 1"), std::string::npos);
 
   absl::StatusOr<Json> sample =
       ParseYaml(testing_support::ReadFile(testing_support::SourceDir() / "samples" / "simple.yaml"));
@@ -215,7 +219,7 @@ TEST(AgentBinaryTest, SimulateServesApplyMetricsAndStopsOnSigterm) {
     return testing_support::ReadFile(log).find("kubectl --kubeconfig " + kubeconfig + " apply -f samples/simple.yaml") !=
            std::string::npos;
   }));
-  EXPECT_NE(testing_support::ReadFile(log).find("platform: Kubernetes"), std::string::npos);
+  EXPECT_NE(testing_support::ReadFile(log).find("msg=\"platform detected\" openshift=false kubernetes=v1.30"), std::string::npos);
 
   absl::StatusOr<kube::RestConfig> config = kube::LoadKubeconfig(kubeconfig);
   ASSERT_TRUE(config.ok()) << config.status();
