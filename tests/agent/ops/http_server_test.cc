@@ -1,6 +1,7 @@
 // HttpServer and the ops routes over real loopback sockets, with a tiny
 // blocking client (so the test does not share the server's HTTP stack).
 #include "shared/ops/http_server.h"
+#include "tests/support/loopback_socket.h"
 #include "agent/ops/ops_routes.h"
 
 #include <arpa/inet.h>
@@ -26,38 +27,11 @@ using ops::HttpRoutes;
 using ops::HttpResponse;
 using ops::ParseBindAddress;
 
-// A connected loopback socket, closed at scope exit.
-class Conn {
+// The shared socket, with Send asserting that everything went out.
+class Conn : public testing_support::LoopbackSocket {
  public:
-  explicit Conn(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-    timeval tv{10, 0};  // a hung server fails the test instead of hanging it
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  }
-  ~Conn() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool connected() const { return connected_; }
-  void Send(const std::string& data) { ASSERT_EQ(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL), static_cast<ssize_t>(data.size())); }
-  // Everything until the server closes (or the timeout).
-  std::string ReadAll() {
-    std::string out;
-    char buf[4096];
-    for (;;) {
-      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-
- private:
-  int fd_;
-  bool connected_ = false;
+  using LoopbackSocket::LoopbackSocket;
+  void Send(const std::string& data) { ASSERT_TRUE(LoopbackSocket::Send(data)); }
 };
 
 struct Reply {

@@ -3,6 +3,7 @@
 // test does not share the server's Beast/Asio stack. Plain-HTTP behaviour is
 // covered by tests/agent/ops/http_server_test.cc.
 #include "shared/ops/http_server.h"
+#include "tests/support/loopback_socket.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -37,40 +38,7 @@ using ::testing::StartsWith;
 
 // ---- a small blocking TLS client --------------------------------------------
 
-// A connected loopback TCP socket, closed at scope exit.
-class Socket {
- public:
-  explicit Socket(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-    timeval tv{10, 0};  // a hung server fails the test instead of hanging it
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  }
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-  bool connected() const { return connected_; }
-  bool Send(const std::string& data) {
-    return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
-  }
-  // Everything until the server closes (or the timeout).
-  std::string ReadAll() {
-    std::string out;
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd_, buf, sizeof(buf), 0)) > 0;) out.append(buf, static_cast<size_t>(n));
-    return out;
-  }
-
- private:
-  int fd_;
-  bool connected_ = false;
-};
+using Socket = testing_support::LoopbackSocket;
 
 std::string DrainOpenSslErrors() {
   std::string out;
