@@ -44,6 +44,7 @@
 #include "shared/kube/metrics.h"
 #include "shared/kubesim/cluster.h"
 #include "spdlog/spdlog.h"
+#include "tests/agent/e2e/agent_e2e_support.h"
 #include "tests/agent/kubesim_env.h"
 #include "tests/support/test_files.h"
 
@@ -427,24 +428,13 @@ bool WaitFor(const std::function<bool()>& done, absl::Duration timeout = absl::S
 }
 
 kube::ClientOptions FastClientOptions(std::shared_ptr<kube::RequestObserver> observer = nullptr) {
-  kube::ClientOptions o;
-  o.max_attempts = 3;
-  o.retry_backoff = kube::BackoffPolicy{absl::Milliseconds(5), absl::Milliseconds(50), 2.0, 0.5};
-  o.max_retry_after = absl::Milliseconds(50);
+  kube::ClientOptions o = agent::e2e::FastClientOptions();
   o.observer = std::move(observer);
   return o;
 }
 
 agent::RouterAgentOptions FastAgentOptions() {
-  agent::RouterAgentOptions o;
-  o.workers = 2;
-  o.resync_period = absl::Seconds(30);
-  o.platform_interval = absl::Milliseconds(500);
-  o.queue.base_delay = absl::Milliseconds(5);
-  o.queue.max_delay = absl::Milliseconds(500);
-  o.queue.qps = 1000;
-  o.queue.burst = 1000;
-  o.informer.backoff = kube::BackoffPolicy{absl::Milliseconds(20), absl::Milliseconds(300), 2.0, 0.5};
+  agent::RouterAgentOptions o = agent::e2e::FastAgentOptions();
   // An unresolved backend is retried (and its Event repeated, i.e. patched) quickly.
   o.reconciler.retry_unresolved = absl::Milliseconds(100);
   o.events.min_patch_interval = absl::Milliseconds(50);
