@@ -1,4 +1,4 @@
-// A blocking TCP connection to 127.0.0.1:port with a 10 s receive timeout
+// Loopback HTTP test plumbing. A blocking TCP connection to 127.0.0.1:port with a 10 s receive timeout
 // (a hung server fails the test instead of hanging it), closed at scope exit.
 #pragma once
 
@@ -47,5 +47,21 @@ class LoopbackSocket {
   int fd_;
   bool connected_ = false;
 };
+
+// A raw HTTP/1.1 response split into status, head and body (no chunking).
+struct HttpReply {
+  int status = 0;
+  std::string headers, body;
+};
+
+inline HttpReply ParseHttpReply(const std::string& raw) {
+  HttpReply r;
+  const size_t end = raw.find("\r\n\r\n");
+  if (raw.size() < 12 || end == std::string::npos) return r;
+  r.status = std::stoi(raw.substr(9, 3));
+  r.headers = raw.substr(0, end);
+  r.body = raw.substr(end + 4);
+  return r;
+}
 
 }  // namespace srfleet::testing_support

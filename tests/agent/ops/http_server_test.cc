@@ -34,20 +34,8 @@ class Conn : public testing_support::LoopbackSocket {
   void Send(const std::string& data) { ASSERT_TRUE(LoopbackSocket::Send(data)); }
 };
 
-struct Reply {
-  int status = 0;
-  std::string headers, body;
-};
-
-Reply Parse(const std::string& raw) {
-  Reply r;
-  const size_t end = raw.find("\r\n\r\n");
-  if (raw.size() < 12 || end == std::string::npos) return r;
-  r.status = std::stoi(raw.substr(9, 3));
-  r.headers = raw.substr(0, end);
-  r.body = raw.substr(end + 4);
-  return r;
-}
+using Reply = testing_support::HttpReply;
+inline Reply Parse(const std::string& raw) { return testing_support::ParseHttpReply(raw); }
 
 Reply Request(int port, const std::string& method, const std::string& target) {
   Conn conn(port);

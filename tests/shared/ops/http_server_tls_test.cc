@@ -145,20 +145,8 @@ class TlsConn {
   std::string error_, read_error_;
 };
 
-struct Reply {
-  int status = 0;
-  std::string headers, body;
-};
-
-Reply Parse(const std::string& raw) {
-  Reply r;
-  const size_t end = raw.find("\r\n\r\n");
-  if (raw.size() < 12 || end == std::string::npos) return r;
-  r.status = std::stoi(raw.substr(9, 3));
-  r.headers = raw.substr(0, end);
-  r.body = raw.substr(end + 4);
-  return r;
-}
+using Reply = testing_support::HttpReply;
+inline Reply Parse(const std::string& raw) { return testing_support::ParseHttpReply(raw); }
 
 std::string Get(const std::string& target, bool keep_alive = false) {
   return absl::StrCat("GET ", target, " HTTP/1.1\r\nHost: test\r\n", keep_alive ? "" : "Connection: close\r\n",
