@@ -40,6 +40,7 @@
 #include "shared/kube/rest_config.h"
 #include "shared/kubesim/cluster.h"
 #include "shared/kubesim/sim_server.h"
+#include "shared/text/k8s_names.h"
 #include "spdlog/spdlog.h"
 
 namespace srfleet::agent {
@@ -106,14 +107,6 @@ absl::Status ApplyHubConfigDir(Flags& flags) {
   return absl::OkStatus();
 }
 
-// A DNS-1123 label, as the hub registers clusters by.
-bool IsDns1123Label(const std::string& s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return s.front() != '-' && s.back() != '-';
-}
 
 // The hub flags, checked; an error message for a usage error.
 struct HubFlags {
@@ -130,7 +123,7 @@ absl::StatusOr<HubFlags> CheckHubFlags(const Flags& flags) {
     return out;
   }
   if (flags.cluster_name.empty()) return absl::InvalidArgumentError("--hub needs --cluster-name");
-  if (!IsDns1123Label(flags.cluster_name)) {
+  if ((flags.cluster_name.size() > text::kMaxDnsLabelLength || !text::IsDns1123Label(flags.cluster_name))) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--cluster-name: not a DNS-1123 label (lower-case letters, digits, '-', at most 63): ", flags.cluster_name));
   }

@@ -104,10 +104,16 @@ int main(int argc, char** argv) {
   auto* describe_cmd = app.add_subcommand("describe", "Show everything about a router or a cluster");
   describe_cmd->require_subcommand(1);
   cli::DescribeRouterArgs describe_router;
-  auto* describe_router_cmd = describe_cmd->add_subcommand("router", "A router on every cluster it is placed on");
-  describe_router_cmd->alias("routers")->alias("semanticrouter")->alias("sr");
-  describe_router_cmd->add_option("NAME", describe_router.name, "NAME or NAMESPACE/NAME")->required();
-  describe_router_cmd->add_option("-n,--namespace", describe_router.ns, "Namespace (default: default)");
+  // `<verb> router NAME [-n NS]`, the same for describe, delete and history.
+  auto add_router_subcommand = [](CLI::App* parent, const std::string& help, std::string& name, std::string& ns) {
+    auto* cmd = parent->add_subcommand("router", help);
+    cmd->alias("routers")->alias("semanticrouter")->alias("sr");
+    cmd->add_option("NAME", name, "NAME or NAMESPACE/NAME")->required();
+    cmd->add_option("-n,--namespace", ns, "Namespace (default: default)");
+    return cmd;
+  };
+  auto* describe_router_cmd = add_router_subcommand(describe_cmd, "A router on every cluster it is placed on",
+                                                    describe_router.name, describe_router.ns);
   cli::DescribeClusterArgs describe_cluster;
   auto* describe_cluster_cmd = describe_cmd->add_subcommand("cluster", "A cluster and the routers placed on it");
   describe_cluster_cmd->alias("clusters");
@@ -117,18 +123,13 @@ int main(int argc, char** argv) {
   auto* delete_cmd = app.add_subcommand("delete", "Delete a router from the hub (and so from its clusters)");
   delete_cmd->require_subcommand(1);
   cli::DeleteRouterArgs delete_router;
-  auto* delete_router_cmd = delete_cmd->add_subcommand("router", "Delete a router");
-  delete_router_cmd->alias("routers")->alias("semanticrouter")->alias("sr");
-  delete_router_cmd->add_option("NAME", delete_router.name, "NAME or NAMESPACE/NAME")->required();
-  delete_router_cmd->add_option("-n,--namespace", delete_router.ns, "Namespace (default: default)");
+  auto* delete_router_cmd = add_router_subcommand(delete_cmd, "Delete a router", delete_router.name, delete_router.ns);
 
   auto* history_cmd = app.add_subcommand("history", "Revisions of a router");
   history_cmd->require_subcommand(1);
   cli::HistoryArgs history;
-  auto* history_router_cmd = history_cmd->add_subcommand("router", "Revisions of a router, oldest first");
-  history_router_cmd->alias("routers")->alias("semanticrouter")->alias("sr");
-  history_router_cmd->add_option("NAME", history.name, "NAME or NAMESPACE/NAME")->required();
-  history_router_cmd->add_option("-n,--namespace", history.ns, "Namespace (default: default)");
+  auto* history_router_cmd =
+      add_router_subcommand(history_cmd, "Revisions of a router, oldest first", history.name, history.ns);
   history_router_cmd->add_option("-o,--output", history.output, "json or yaml");
 
   // ---- clusters ----

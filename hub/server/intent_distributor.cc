@@ -3,28 +3,19 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "hub/placement/label_selector.h"
 #include "hub/server/distributor_state.h"
 #include "hub/server/prepared_push.h"
+#include "shared/text/k8s_names.h"
 
 namespace srfleet::hub {
 namespace {
 
 // DNS-1123 label: what a cluster name must be (it ends up in labels and
 // certificate names).
-bool IsDnsLabel(const std::string& s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) || absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
-          c == '-')) {
-      return false;
-    }
-  }
-  return s.front() != '-' && s.back() != '-';
-}
+bool IsDnsLabel(const std::string& s) { return s.size() <= text::kMaxDnsLabelLength && text::IsDns1123Label(s); }
 
 // Protocol limits, so one agent cannot make the hub hold unbounded state.
 constexpr int kMaxLabels = 256;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "shared/kubesim/json_access.h"
 #include "shared/kubesim/selectors.h"
+#include "shared/text/k8s_names.h"
 
 namespace srfleet::kubesim {
 namespace {
@@ -20,27 +21,9 @@ using Type = FieldProblem::Type;
 bool LowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool AnyAlnum(char c) { return LowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
 
-// [a-z0-9]([-a-z0-9]*[a-z0-9])?
-bool IsDns1123Label(std::string_view v) {
-  if (v.empty() || !LowerAlnum(v.front()) || !LowerAlnum(v.back())) return false;
-  return std::all_of(v.begin(), v.end(), [](char c) { return LowerAlnum(c) || c == '-'; });
-}
-
-// Labels joined by dots.
-bool IsDns1123Subdomain(std::string_view v) {
-  size_t start = 0;
-  while (true) {
-    size_t dot = v.find('.', start);
-    if (!IsDns1123Label(v.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start))) {
-      return false;
-    }
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
-// [a-z]([-a-z0-9]*[a-z0-9])?
-bool IsDns1035Label(std::string_view v) { return IsDns1123Label(v) && v.front() >= 'a' && v.front() <= 'z'; }
+using text::IsDns1035Label;
+using text::IsDns1123Label;
+using text::IsDns1123Subdomain;
 
 // ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]
 bool IsQualifiedNamePart(std::string_view v) {

@@ -1,10 +1,10 @@
 #include "shared/model/cross_field_rules.h"
 
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "shared/model/quantity.h"
+#include "shared/text/k8s_names.h"
 
 namespace srfleet::model {
 namespace {
@@ -172,7 +172,6 @@ void CheckProbes(const Json& spec, FieldErrors* errors) {
 void CheckEndpoints(const Json& spec, FieldErrors* errors) {
   const Json* endpoints = Find(spec, "vllmEndpoints");
   if (!endpoints || !endpoints->is_array()) return;
-  static const std::regex kDns1123Label("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
   for (size_t i = 0; i < endpoints->size(); ++i) {
     const Json* backend = Find((*endpoints)[i], "backend");
     const Json* service = backend ? Find(*backend, "service") : nullptr;
@@ -181,7 +180,7 @@ void CheckEndpoints(const Json& spec, FieldErrors* errors) {
       const Json* v = Find(*service, field);
       if (!v || !v->is_string() || v->get<std::string>().empty()) continue;
       const std::string& s = v->get_ref<const std::string&>();
-      if (s.size() > 63 || !std::regex_match(s, kDns1123Label)) {
+      if (s.size() > text::kMaxDnsLabelLength || !text::IsDns1123Label(s)) {
         errors->push_back({FieldError::Kind::kInvalid,
                            ChildPath(IndexPath("spec.vllmEndpoints", i), absl::StrCat("backend.service.", field)),
                            absl::StrCat("\"", s, "\" is not a valid DNS label (lowercase letters, digits, '-')")});
